@@ -1,0 +1,52 @@
+# Registro: two commands on a fresh machine (see README.md).
+#   make run   installs into .venv, migrates, loads reference and demo data, serves on :8000
+#   make test  the whole pytest suite on real PostgreSQL
+# Both use an embedded PostgreSQL under .data/ unless DATABASE_URL is set.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install messages check lint format db-stop clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compiled translations are build products: made from locale/*/LC_MESSAGES/django.po.
+messages: install
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=.data -v 0
+
+run: messages
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py load_demo_data
+	$(PY) manage.py ensure_demo_coordinator
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
+
+test: messages
+	DEBUG=false STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+lint: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+db-stop: install
+	$(PY) -c "from pathlib import Path; from registry.embedded_db import stop; stop(Path('.data/postgres'))"
+
+clean: db-stop
+	rm -rf $(VENV) .data

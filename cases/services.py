@@ -1,0 +1,294 @@
+"""Workflows that touch several models (DESIGN §5.3): atomic, keyword-only, validated.
+
+Every change to a person's detentions, custody stays or releases goes through here or ends in
+`person_refresh_status`, which keeps the person's derived fields (status, current facility,
+detained since, minor at detention) right inside the same transaction.
+"""
+
+import dataclasses
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import (
+    ConditionKind,
+    CustodyStay,
+    Detention,
+    EndReason,
+    Release,
+    ReleaseCondition,
+)
+from facilities.models import Facility
+from registry.models import Person
+from registry.vocabulary import DatePrecision, PersonStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class DerivedStatus:
+    status: str
+    facility: Facility | None
+    detained_since: datetime.date | None
+    detained_since_precision: str
+
+
+NO_STATUS = DerivedStatus("", None, None, DatePrecision.DAY)
+
+
+def _verified_release(detention: Detention) -> Release | None:
+    release = getattr(detention, "release", None)
+    return release if release is not None and release.verified else None
+
+
+def derive_status(detentions: list[Detention], *, today: datetime.date) -> DerivedStatus:
+    """The status of a person with these detention episodes, on `today` (DESIGN §2).
+
+    The latest episode decides: open means in custody (whereabouts unknown when the current
+    stay has no facility); ended by a verified release means released, under conditions while
+    any condition of that release is in force, at home while house arrest is.
+    An unverified release is a claim and changes nothing.
+    """
+    if not detentions:
+        return NO_STATUS
+    latest = max(detentions, key=lambda d: (d.is_open, d.arrested_on, d.id or 0))
+
+    if latest.end_reason == EndReason.DIED_IN_CUSTODY:
+        return DerivedStatus(PersonStatus.DECEASED_IN_CUSTODY, None, None, DatePrecision.DAY)
+
+    if latest.is_open:
+        stays = sorted(latest.stays.all(), key=lambda s: (s.started_on, s.id or 0))
+        current_stay = stays[-1] if stays else None
+        since = (latest.arrested_on, latest.arrested_on_precision)
+        if current_stay is not None and current_stay.facility_id is None:
+            return DerivedStatus(PersonStatus.WHEREABOUTS_UNKNOWN, None, *since)
+        facility = current_stay.facility if current_stay is not None else None
+        return DerivedStatus(PersonStatus.DETAINED, facility, *since)
+
+    release = _verified_release(latest)
+    conditions = [c for c in release.conditions.all() if c.is_active_on(today)] if release else []
+    if any(c.kind == ConditionKind.HOUSE_ARREST for c in conditions):
+        return DerivedStatus(PersonStatus.HOUSE_ARREST, None, None, DatePrecision.DAY)
+    if conditions:
+        return DerivedStatus(PersonStatus.RELEASED_CONDITIONAL, None, None, DatePrecision.DAY)
+    return DerivedStatus(PersonStatus.RELEASED, None, None, DatePrecision.DAY)
+
+
+def _earliest_arrest(detentions: list[Detention]) -> datetime.date | None:
+    return min((d.arrested_on for d in detentions), default=None)
+
+
+def _sync_detention_with_release(detention: Detention) -> None:
+    """A verified release closes its detention (and the stay in force); withdrawing it reopens."""
+    release = _verified_release(detention)
+    if release is not None:
+        changed = (
+            detention.ended_on != release.released_on
+            or detention.ended_on_precision != release.released_on_precision
+            or detention.end_reason != EndReason.RELEASED
+        )
+        if changed:
+            detention.ended_on = release.released_on
+            detention.ended_on_precision = release.released_on_precision
+            detention.end_reason = EndReason.RELEASED
+            detention.full_clean()
+            detention.save(update_fields=["ended_on", "ended_on_precision", "end_reason"])
+        detention.stays.filter(ended_on__isnull=True).update(
+            ended_on=release.released_on, ended_on_precision=release.released_on_precision
+        )
+        detention.stays.filter(ended_on__gt=release.released_on).update(
+            ended_on=release.released_on, ended_on_precision=release.released_on_precision
+        )
+    elif detention.end_reason == EndReason.RELEASED:
+        detention.ended_on = None
+        detention.end_reason = ""
+        detention.ended_on_precision = DatePrecision.DAY
+        detention.full_clean()
+        detention.save(update_fields=["ended_on", "ended_on_precision", "end_reason"])
+
+
+def _detentions_of(person: Person) -> list[Detention]:
+    return list(
+        Detention.objects.filter(person=person)
+        .select_related("release")
+        .prefetch_related(
+            Prefetch("stays", queryset=CustodyStay.objects.select_related("facility")),
+            "release__conditions",
+        )
+    )
+
+
+@transaction.atomic
+def person_refresh_status(*, person: Person, today: datetime.date | None = None) -> Person:
+    """Recompute the person's derived fields from their episodes; call after any change."""
+    today = today or timezone.localdate()
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    for detention in _detentions_of(person):
+        _sync_detention_with_release(detention)
+    detentions = _detentions_of(person)
+    derived = derive_status(detentions, today=today)
+
+    earliest = _earliest_arrest(detentions)
+    age = person.age_on(earliest) if earliest else None
+    values = {
+        "current_status": derived.status,
+        "current_facility_id": derived.facility.pk if derived.facility else None,
+        "detained_since": derived.detained_since,
+        "detained_since_precision": derived.detained_since_precision,
+        "minor_at_detention": age is not None and age < 18,
+    }
+    changed = [field for field, value in values.items() if getattr(person, field) != value]
+    if changed:
+        for field in changed:
+            setattr(person, field, values[field])
+        person.save(update_fields=[*changed, "updated_at"])
+    return person
+
+
+@transaction.atomic
+def detention_open(
+    *,
+    person: Person,
+    arrested_on: datetime.date,
+    arrested_on_precision: str = DatePrecision.DAY,
+    facility: Facility | None = None,
+    whereabouts_unknown: bool = False,
+    **details,
+) -> Detention:
+    """Record an arrest, with the first place of custody (or unknown whereabouts)."""
+    detention = Detention(
+        person=person,
+        arrested_on=arrested_on,
+        arrested_on_precision=arrested_on_precision,
+        **details,
+    )
+    detention.full_clean()
+    detention.save()
+    if facility is not None or whereabouts_unknown:
+        stay = CustodyStay(
+            detention=detention,
+            facility=facility,
+            started_on=detention.arrested_on,
+            started_on_precision=detention.arrested_on_precision,
+        )
+        stay.full_clean()
+        stay.save()
+    person_refresh_status(person=person)
+    return detention
+
+
+@transaction.atomic
+def custody_transfer(
+    *,
+    detention: Detention,
+    facility: Facility | None,
+    on: datetime.date,
+    precision: str = DatePrecision.DAY,
+) -> CustodyStay:
+    """Move a detained person to `facility` (None: whereabouts became unknown) from `on`."""
+    if not detention.is_open:
+        raise ValidationError(_("This detention has ended; a transfer needs an open detention."))
+    current = detention.stays.filter(ended_on__isnull=True).first()
+    if current is not None:
+        if on < current.started_on:
+            raise ValidationError(_("A transfer cannot come before the current stay began."))
+        current.ended_on, current.ended_on_precision = on, precision
+        current.full_clean()
+        current.save(update_fields=["ended_on", "ended_on_precision"])
+    stay = CustodyStay(
+        detention=detention, facility=facility, started_on=on, started_on_precision=precision
+    )
+    stay.full_clean()
+    stay.save()
+    person_refresh_status(person=detention.person)
+    return stay
+
+
+@dataclasses.dataclass(frozen=True)
+class ConditionSpec:
+    kind: str
+    starts_on: datetime.date
+    ends_on: datetime.date | None = None
+    interval_days: int | None = None
+    court: str = ""
+    details: str = ""
+
+
+@transaction.atomic
+def release_record(
+    *,
+    detention: Detention,
+    released_on: datetime.date,
+    kind: str,
+    released_on_precision: str = DatePrecision.DAY,
+    conditions: tuple[ConditionSpec, ...] = (),
+    public_note: str = "",
+) -> Release:
+    """Record a reported release. It stays a claim, changing no status, until verified."""
+    release = Release(
+        detention=detention,
+        released_on=released_on,
+        released_on_precision=released_on_precision,
+        kind=kind,
+        public_note=public_note,
+    )
+    release.full_clean()
+    release.save()
+    for spec in conditions:
+        condition = ReleaseCondition(release=release, **dataclasses.asdict(spec))
+        condition.full_clean()
+        condition.save()
+    person_refresh_status(person=detention.person)
+    return release
+
+
+@transaction.atomic
+def release_verify(*, release: Release, verified_by: AbstractBaseUser | None) -> Release:
+    """Mark a release verified: the detention ends and the person's status changes."""
+    release.verified = True
+    release.verified_by = verified_by
+    release.verified_at = timezone.now()
+    release.full_clean()
+    release.save(update_fields=["verified", "verified_by", "verified_at"])
+    person_refresh_status(person=release.detention.person)
+    return release
+
+
+@transaction.atomic
+def detention_record_death(
+    *, detention: Detention, died_on: datetime.date, precision: str = DatePrecision.DAY
+) -> Detention:
+    """Close an episode by death in custody."""
+    detention.ended_on, detention.ended_on_precision = died_on, precision
+    detention.end_reason = EndReason.DIED_IN_CUSTODY
+    detention.full_clean()
+    detention.save(update_fields=["ended_on", "ended_on_precision", "end_reason"])
+    detention.stays.filter(ended_on__isnull=True).update(
+        ended_on=died_on, ended_on_precision=precision
+    )
+    person_refresh_status(person=detention.person)
+    return detention
+
+
+def refresh_statuses_with_lapsed_conditions(*, today: datetime.date | None = None) -> int:
+    """Statuses that depend on the calendar (release conditions starting or ending).
+
+    Idempotent; run by Celery beat. Returns how many people changed status.
+    """
+    today = today or timezone.localdate()
+    in_force = ReleaseCondition.objects.active_on(today).filter(release__verified=True)
+    candidates = Person.objects.filter(
+        Q(current_status__in=[PersonStatus.RELEASED_CONDITIONAL, PersonStatus.HOUSE_ARREST])
+        | Q(
+            current_status=PersonStatus.RELEASED,
+            pk__in=in_force.values("release__detention__person"),
+        )
+    )
+    changed = 0
+    for person in candidates.iterator():
+        before = person.current_status
+        changed += person_refresh_status(person=person, today=today).current_status != before
+    return changed

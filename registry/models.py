@@ -1,0 +1,306 @@
+import datetime
+import secrets
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from encrypted_fields.fields import EncryptedTextField
+
+from registry.national_id import HashedNationalIdMixin, national_id_hash
+from registry.vocabulary import (
+    IN_CUSTODY_STATUSES,
+    DatePrecision,
+    PersonStatus,
+    VerificationLevel,
+    choices_check,
+)
+
+PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+PUBLIC_ID_LENGTH = 10
+
+
+def new_public_id() -> str:
+    """A random, non-sequential public identifier (no look-alike characters)."""
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [(code, name) for code, name in countries]
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Category(models.TextChoices):
+    JOURNALIST = "journalist", _("Journalist")
+    POLITICIAN = "politician", _("Politician")
+    PARTY_MEMBER = "party_member", _("Party member")
+    MILITARY = "military", _("Military")
+    HUMAN_RIGHTS_DEFENDER = "defender", _("Human rights defender")
+    STUDENT = "student", _("Student")
+    UNION_LEADER = "union_leader", _("Union leader")
+    PROTESTER = "protester", _("Protester")
+    ELECTION_WITNESS = "election_witness", _("Election witness")
+    RELATIVE_OF_TARGET = "relative_of_target", _("Relative of a target")
+    FOREIGN_NATIONAL = "foreign_national", _("Foreign national")
+    OTHER = "other", _("Other")
+
+
+class RecordState(models.TextChoices):
+    """Where the record stands in the staff workflow (DESIGN §4: only `published` is public)."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for verification")
+    VERIFIED = "verified", _("Verified")
+    PUBLISHED = "published", _("Published")
+    UNPUBLISHED = "unpublished", _("Unpublished")
+    REMOVED = "removed", _("Removed (taken down)")
+
+
+class ConsentBasis(models.TextChoices):
+    NONE = "none", _("No consent recorded")
+    FAMILY = "family", _("Family consent")
+    PERSON = "person", _("Consent of the person")
+    PUBLIC_FIGURE = "public_figure", _("Public figure")
+
+
+class PersonQuerySet(models.QuerySet):
+    def published(self):
+        """The only starting point for anything public (DESIGN §4)."""
+        return self.filter(record_state=RecordState.PUBLISHED)
+
+    def taken_down(self):
+        return self.filter(record_state__in=[RecordState.UNPUBLISHED, RecordState.REMOVED])
+
+    def with_status(self, *statuses: str):
+        return self.filter(current_status__in=statuses)
+
+    def in_custody(self):
+        return self.with_status(*IN_CUSTODY_STATUSES)
+
+    def status_counts(self) -> dict[str, int]:
+        """Number of people in each current status, in one query."""
+        rows = self.order_by().values_list("current_status").annotate(models.Count("id"))
+        return dict(rows)
+
+    def with_national_id(self, raw: str):
+        """Exact match on the keyed hash; empty when the text is not a national id number."""
+        try:
+            digest = national_id_hash(raw)
+        except ValidationError:
+            return self.none()
+        return self.filter(national_id_hash=digest)
+
+
+class Person(HashedNationalIdMixin, models.Model):
+    public_id = models.CharField(
+        _("public id"),
+        max_length=PUBLIC_ID_LENGTH,
+        unique=True,
+        default=new_public_id,
+        editable=False,
+    )
+    slug = models.SlugField(_("slug"), max_length=200, blank=True, allow_unicode=False)
+
+    given_names = models.CharField(_("given names"), max_length=150)
+    first_surname = models.CharField(_("first surname"), max_length=100)
+    second_surname = models.CharField(_("second surname"), max_length=100, blank=True)
+    aliases = ArrayField(
+        models.CharField(max_length=200), verbose_name=_("aliases"), default=list, blank=True
+    )
+    display_name = models.CharField(
+        _("display name"),
+        max_length=300,
+        blank=True,
+        help_text=_("Leave empty to use given names and surnames."),
+    )
+
+    national_id = EncryptedTextField(
+        _("national id number (cédula)"),
+        null=True,
+        blank=True,
+        help_text=_("Stored encrypted; never shown publicly."),
+    )
+    national_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"), null=True, blank=True, help_text=_("When only the year is known.")
+    )
+    reported_as_minor = models.BooleanField(
+        _("reported as a minor at detention"),
+        default=False,
+        help_text=_("Tick when sources say the person was under 18, even without a birth date."),
+    )
+    nationalities = ArrayField(
+        models.CharField(max_length=2, choices=country_choices),
+        verbose_name=_("nationalities"),
+        default=list,
+        blank=True,
+        help_text=_("Two-letter country codes, separated by commas (VE, CO, ES…)."),
+    )
+    categories = ArrayField(
+        models.CharField(max_length=30, choices=Category.choices),
+        verbose_name=_("categories"),
+        default=list,
+        blank=True,
+    )
+
+    public_summary = models.TextField(_("public summary"), blank=True)
+    private_notes = EncryptedTextField(_("private notes"), null=True, blank=True)
+    family_contacts = EncryptedTextField(_("family contacts"), null=True, blank=True)
+
+    record_state = models.CharField(
+        _("record state"), max_length=20, choices=RecordState.choices, default=RecordState.DRAFT
+    )
+    consent_basis = models.CharField(
+        _("consent"), max_length=20, choices=ConsentBasis.choices, default=ConsentBasis.NONE
+    )
+    consent_recorded_on = models.DateField(_("consent recorded on"), null=True, blank=True)
+    verification_level = models.CharField(
+        _("verification level"),
+        max_length=20,
+        choices=VerificationLevel.choices,
+        default=VerificationLevel.REPORTED,
+    )
+    last_verified_at = models.DateTimeField(_("last verified at"), null=True, blank=True)
+
+    # Derived from the detention episodes by cases.services.person_refresh_status, in the same
+    # transaction as the change; never edited by hand.
+    current_status = models.CharField(
+        _("current status"),
+        max_length=30,
+        choices=PersonStatus.choices,
+        blank=True,
+        editable=False,
+    )
+    current_facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("current facility"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="current_detainees",
+    )
+    detained_since = models.DateField(_("detained since"), null=True, blank=True, editable=False)
+    detained_since_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
+    minor_at_detention = models.BooleanField(_("minor at detention"), default=False, editable=False)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["first_surname", "second_surname", "given_names"]
+        permissions = [("view_private_data", _("Can see national id, contacts and private notes"))]
+        indexes = [models.Index(fields=["record_state", "current_status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=choices_check("sex", Sex),
+                name="person_sex_valid",
+                violation_error_message=_("Choose a valid sex."),
+            ),
+            models.CheckConstraint(
+                condition=choices_check("record_state", RecordState),
+                name="person_record_state_valid",
+                violation_error_message=_("Choose a valid record state."),
+            ),
+            models.CheckConstraint(
+                condition=choices_check("consent_basis", ConsentBasis),
+                name="person_consent_basis_valid",
+                violation_error_message=_("Choose a valid consent."),
+            ),
+            models.CheckConstraint(
+                condition=choices_check("verification_level", VerificationLevel),
+                name="person_verification_level_valid",
+                violation_error_message=_("Choose a valid verification level."),
+            ),
+            models.CheckConstraint(
+                condition=choices_check("current_status", PersonStatus, blank=True),
+                name="person_current_status_valid",
+                violation_error_message=_("Choose a valid status."),
+            ),
+            models.CheckConstraint(
+                condition=Q(categories__contained_by=list(Category.values)),
+                name="person_categories_valid",
+                violation_error_message=_("Choose valid categories."),
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True)
+                | Q(birth_year__gte=1900, birth_year__lte=2100),
+                name="person_birth_year_plausible",
+                violation_error_message=_("Enter a birth year between 1900 and 2100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__isnull=True)
+                | Q(birth_year__isnull=True)
+                | Q(birth_year=models.functions.ExtractYear("birth_date")),
+                name="person_birth_year_matches_date",
+                violation_error_message=_("The birth year does not match the birth date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(consent_basis=ConsentBasis.NONE) | Q(consent_recorded_on__isnull=True),
+                name="person_consent_date_needs_consent",
+                violation_error_message=_("A consent date needs a kind of consent."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(record_state=RecordState.PUBLISHED)
+                | (
+                    Q(verification_level=VerificationLevel.VERIFIED)
+                    & ~Q(consent_basis=ConsentBasis.NONE)
+                    & Q(minor_at_detention=False, reported_as_minor=False)
+                ),
+                name="person_published_needs_verification_consent_adult",
+                violation_error_message=_(
+                    "Only a verified record with recorded consent, of a person who was not a "
+                    "minor at detention, can be published."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.slug = slugify(self.name)[:200]
+        if self.birth_date:
+            self.birth_year = self.birth_date.year
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(
+            part for part in (self.given_names, self.first_surname, self.second_surname) if part
+        )
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.full_name
+
+    @property
+    def is_published(self) -> bool:
+        return self.record_state == RecordState.PUBLISHED
+
+    def age_on(self, day: datetime.date) -> int | None:
+        """Age in whole years on `day`; with only a birth year, the youngest possible age."""
+        if self.birth_date:
+            before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+            return day.year - self.birth_date.year - before_birthday
+        if self.birth_year:
+            return day.year - self.birth_year - 1
+        return None
