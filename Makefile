@@ -32,8 +32,7 @@ run: messages
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
 
 test: messages
-	DEBUG=false STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
-		$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: install
 	$(BIN)/ruff check .

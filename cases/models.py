@@ -315,6 +315,13 @@ class DetentionCharge(PreciseDatesMixin, models.Model):
         return str(self.charge)
 
 
+class HttpsURLField(models.URLField):
+    """A URL typed without a scheme is taken as https (Django 6's default, chosen now)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class SourceKind(models.TextChoices):
     NGO_REPORT = "ngo_report", _("NGO report")
     PRESS = "press", _("Press")
@@ -343,7 +350,7 @@ class Source(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=SourceKind.choices)
     title = models.CharField(_("title"), max_length=300)
-    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    url = HttpsURLField(_("URL"), max_length=1000, blank=True)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
     is_confidential = models.BooleanField(
@@ -495,7 +502,8 @@ class ReleaseCondition(models.Model):
                 violation_error_message=_("A condition cannot end before it starts."),
             ),
             models.CheckConstraint(
-                condition=~Q(kind=ConditionKind.PERIODIC_PRESENTATION) | Q(interval_days__gte=1),
+                condition=~Q(kind=ConditionKind.PERIODIC_PRESENTATION)
+                | Q(interval_days__isnull=False, interval_days__gte=1),
                 name="releasecondition_presentation_has_interval",
                 violation_error_message=_("A periodic presentation needs its interval in days."),
             ),

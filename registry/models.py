@@ -72,6 +72,12 @@ class ConsentBasis(models.TextChoices):
     PUBLIC_FIGURE = "public_figure", _("Public figure")
 
 
+PUBLICATION_RULE = _(
+    "Only a verified record with recorded consent, of a person who was not a minor at "
+    "detention, can be published."
+)
+
+
 class PersonQuerySet(models.QuerySet):
     def published(self):
         """The only starting point for anything public (DESIGN §4)."""
@@ -266,10 +272,7 @@ class Person(HashedNationalIdMixin, models.Model):
                     & Q(minor_at_detention=False, reported_as_minor=False)
                 ),
                 name="person_published_needs_verification_consent_adult",
-                violation_error_message=_(
-                    "Only a verified record with recorded consent, of a person who was not a "
-                    "minor at detention, can be published."
-                ),
+                violation_error_message=PUBLICATION_RULE,
             ),
         ]
 
@@ -281,6 +284,19 @@ class Person(HashedNationalIdMixin, models.Model):
         if self.birth_date:
             self.birth_year = self.birth_date.year
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        # The database holds this rule too; checking it here names it in the form.
+        if self.record_state == RecordState.PUBLISHED and not self.may_be_published():
+            raise ValidationError({"record_state": PUBLICATION_RULE})
+
+    def may_be_published(self) -> bool:
+        return (
+            self.verification_level == VerificationLevel.VERIFIED
+            and self.consent_basis != ConsentBasis.NONE
+            and not (self.minor_at_detention or self.reported_as_minor)
+        )
 
     @property
     def full_name(self) -> str:

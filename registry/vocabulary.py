@@ -57,6 +57,7 @@ class Agency(models.TextChoices):
     CICPC = "cicpc", "CICPC"
     DAET = "daet", "DAET"
     FAES = "faes", "FAES"
+    FANB = "fanb", _("Armed forces (FANB)")
     PENITENTIARY_MINISTRY = "penitentiary_ministry", _("Penitentiary ministry")
     STATE_POLICE = "state_police", _("State or municipal police")
     COLECTIVOS = "colectivos", _("Armed civilian groups (colectivos)")

@@ -1,0 +1,41 @@
+"""Create (or reset) the demo coordinator account of `make run` and print its credentials.
+
+Development only: it refuses to run with DEBUG off. The password is new on every run.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+USERNAME = "coordinador"
+COORDINATOR_GROUP = "Coordinador"
+STAFF_APPS = ("registry", "cases", "facilities")
+
+
+class Command(BaseCommand):
+    help = "Create or reset the demo coordinator account (development only)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("The demo coordinator is for development only (DEBUG is off).")
+        group, _created = Group.objects.get_or_create(name=COORDINATOR_GROUP)
+        group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS))
+        user, _created = get_user_model().objects.get_or_create(
+            username=USERNAME, defaults={"email": "coordinador@example.org"}
+        )
+        password = secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.is_staff = True
+        user.save()
+        user.groups.add(group)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo coordinator: user '{USERNAME}', password '{password}' "
+                "(http://127.0.0.1:8000/admin/)"
+            )
+        )
