@@ -91,7 +91,7 @@ def test_a_bad_national_id_gets_a_spanish_error_and_writes_nothing(coordinador):
         reverse("admin:registry_person_add"), person_form(national_id="V-12")
     )
     assert response.status_code == 200
-    assert "Escriba un número de cédula" in response.content.decode()
+    assert "Ingrese un número de cédula" in response.content.decode()
     assert not Person.objects.exists()
 
 
@@ -132,7 +132,7 @@ def test_overlapping_stays_entered_together_are_refused_and_nothing_is_written(c
         ),
     )
     assert response.status_code == 200
-    assert "se superponen" in response.content.decode()
+    assert "Dos estancias de esta detención se solapan" in response.content.decode()
     assert not CustodyStay.objects.exists()
     detention.refresh_from_db()
     assert detention.legal_stage == "no_charges"
@@ -159,7 +159,7 @@ def test_a_stay_overlapping_a_saved_stay_is_refused(coordinador):
     )
     response = coordinador.post(reverse("admin:cases_detention_change", args=[detention.pk]), data)
     assert response.status_code == 200
-    assert "se superponen" in response.content.decode()
+    assert "se solapa" in response.content.decode()
     assert detention.stays.count() == 1
 
 
