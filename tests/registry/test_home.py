@@ -29,7 +29,9 @@ def test_home_counts_published_people_by_status_and_says_what_it_counts(client):
         detention=factories.detained(conditional),
         released_on=D(2025, 6, 1),
         kind=ReleaseKind.PRECAUTIONARY_MEASURES,
-        conditions=(services.ConditionSpec(kind=ConditionKind.TRAVEL_BAN, starts_on=D(2025, 6, 1)),),
+        conditions=(
+            services.ConditionSpec(kind=ConditionKind.TRAVEL_BAN, starts_on=D(2025, 6, 1)),
+        ),
     )
     services.release_verify(release=release, verified_by=None)
     # Unpublished records never count on a public page.
