@@ -228,3 +228,20 @@ def test_month_precision_dates_are_stored_in_normal_form():
     detention.refresh_from_db()
     assert detention.arrested_on == D(2024, 8, 1)
     assert refreshed(person).detained_since_precision == DatePrecision.MONTH
+
+
+def test_the_beat_task_refreshes_statuses_through_celery():
+    from cases.tasks import refresh_statuses_with_lapsed_conditions
+
+    person = factories.person()
+    _released_with(
+        person,
+        ConditionSpec(
+            kind=ConditionKind.TRAVEL_BAN, starts_on=D(2025, 8, 1), ends_on=D(2025, 8, 31)
+        ),
+    )
+    services.person_refresh_status(person=person, today=D(2025, 8, 15))
+    assert refreshed(person).current_status == PersonStatus.RELEASED_CONDITIONAL
+    # Eager in tests (no broker configured): the task runs the real service in-process, today.
+    assert refresh_statuses_with_lapsed_conditions.delay().get() == 1
+    assert refreshed(person).current_status == PersonStatus.RELEASED

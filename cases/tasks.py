@@ -1,0 +1,11 @@
+"""Celery tasks: thin, idempotent wrappers over services (DESIGN §5.10)."""
+
+from celery import shared_task
+
+from cases import services
+
+
+@shared_task(acks_late=True, max_retries=3)
+def refresh_statuses_with_lapsed_conditions() -> int:
+    """Daily: statuses that change with the calendar (release conditions ending or starting)."""
+    return services.refresh_statuses_with_lapsed_conditions()
