@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages check lint format db-stop clean
+.PHONY: run test install messages messages-check check lint db-stop clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,17 +24,27 @@ messages: install
 	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.data -v 0
 
+# A development server: DEBUG on unless the environment says otherwise.
+# Refresh the catalogues from the code (no line numbers, so diffs show only real changes), then
+# fail if any Spanish string is untranslated or fuzzy. CI runs the check.
+MAKEMESSAGES := $(PY) manage.py makemessages -l es -l en --no-location --ignore=.venv --ignore=.data --ignore=tests -v 0
+messages-check: install
+	$(MAKEMESSAGES)
+	@stats=$$(msgfmt --statistics -o /dev/null locale/es/LC_MESSAGES/django.po 2>&1); echo "es: $$stats"; \
+		case "$$stats" in *untranslated*|*fuzzy*) echo "Translate every Spanish string (locale/es)."; exit 1;; esac
+
+run: export DEBUG ?= true
 run: messages
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py ensure_demo_coordinator
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: messages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-check: install
+check: install messages-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run

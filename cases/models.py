@@ -451,6 +451,11 @@ class Release(PreciseDatesMixin, models.Model):
         detention = getattr(self, "detention", None) if self.detention_id else None
         if detention and self.released_on and self.released_on < detention.arrested_on:
             raise ValidationError({"released_on": _("A release cannot come before the arrest.")})
+        if detention and detention.end_reason not in ("", EndReason.RELEASED):
+            raise ValidationError(
+                _("This detention ended otherwise (%(reason)s): it cannot have a release.")
+                % {"reason": detention.get_end_reason_display()}
+            )
 
 
 class ConditionKind(models.TextChoices):

@@ -25,7 +25,7 @@ from cases.models import (
 )
 from facilities.models import Facility
 from registry.models import Person
-from registry.vocabulary import DatePrecision, PersonStatus
+from registry.vocabulary import DatePrecision, PersonStatus, normalise_to_precision
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,8 +81,21 @@ def _earliest_arrest(detentions: list[Detention]) -> datetime.date | None:
     return min((d.arrested_on for d in detentions), default=None)
 
 
+def _close_stays(detention: Detention, *, on: datetime.date, precision: str) -> None:
+    """End the stays still running on `on`; a stay that began later (in the same month or year
+    of an imprecise date) ends the day it began."""
+    for stay in detention.stays.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on)):
+        if stay.started_on >= on:
+            stay.ended_on, stay.ended_on_precision = stay.started_on, stay.started_on_precision
+        else:
+            stay.ended_on, stay.ended_on_precision = on, precision
+        stay.save(update_fields=["ended_on", "ended_on_precision"])
+
+
 def _sync_detention_with_release(detention: Detention) -> None:
     """A verified release closes its detention (and the stay in force); withdrawing it reopens."""
+    if detention.end_reason not in ("", EndReason.RELEASED):
+        return  # ended otherwise (death): Release.clean refuses a release for it
     release = _verified_release(detention)
     if release is not None:
         changed = (
@@ -96,12 +109,7 @@ def _sync_detention_with_release(detention: Detention) -> None:
             detention.end_reason = EndReason.RELEASED
             detention.full_clean()
             detention.save(update_fields=["ended_on", "ended_on_precision", "end_reason"])
-        detention.stays.filter(ended_on__isnull=True).update(
-            ended_on=release.released_on, ended_on_precision=release.released_on_precision
-        )
-        detention.stays.filter(ended_on__gt=release.released_on).update(
-            ended_on=release.released_on, ended_on_precision=release.released_on_precision
-        )
+        _close_stays(detention, on=release.released_on, precision=release.released_on_precision)
     elif detention.end_reason == EndReason.RELEASED:
         detention.ended_on = None
         detention.end_reason = ""
@@ -133,6 +141,13 @@ def person_refresh_status(*, person: Person, today: datetime.date | None = None)
 
     earliest = _earliest_arrest(detentions)
     age = person.age_on(earliest) if earliest else None
+    if age is not None and age < 18 and person.is_published:
+        raise ValidationError(
+            _(
+                "This person was a minor at detention, and a minor is never published by "
+                "name: unpublish the record first."
+            )
+        )
     values = {
         "current_status": derived.status,
         "current_facility_id": derived.facility.pk if derived.facility else None,
@@ -189,6 +204,7 @@ def custody_transfer(
     precision: str = DatePrecision.DAY,
 ) -> CustodyStay:
     """Move a detained person to `facility` (None: whereabouts became unknown) from `on`."""
+    on = normalise_to_precision(on, precision)
     if not detention.is_open:
         raise ValidationError(_("This detention has ended; a transfer needs an open detention."))
     current = detention.stays.filter(ended_on__isnull=True).first()
@@ -266,9 +282,7 @@ def detention_record_death(
     detention.end_reason = EndReason.DIED_IN_CUSTODY
     detention.full_clean()
     detention.save(update_fields=["ended_on", "ended_on_precision", "end_reason"])
-    detention.stays.filter(ended_on__isnull=True).update(
-        ended_on=died_on, ended_on_precision=precision
-    )
+    _close_stays(detention, on=detention.ended_on, precision=precision)
     person_refresh_status(person=detention.person)
     return detention
 

@@ -114,3 +114,8 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         person_refresh_status(person=form.instance)
+
+
+admin.site.site_header = _("Registry of political prisoners: staff")
+admin.site.site_title = _("Registry staff")
+admin.site.index_title = _("Case records")

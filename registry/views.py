@@ -1,8 +1,15 @@
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from registry.models import Person
 from registry.vocabulary import PersonStatus
+
+HEADLINE_COUNTS = [
+    (PersonStatus.DETAINED, _("detained, place of custody known")),
+    (PersonStatus.WHEREABOUTS_UNKNOWN, _("detained, whereabouts unknown")),
+    (PersonStatus.RELEASED_CONDITIONAL, _("released under conditions")),
+]
 
 
 class HomeView(TemplateView):
@@ -14,12 +21,8 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         counts = Person.objects.published().status_counts()
         context["headline_counts"] = [
-            {"status": status, "label": status.label, "count": counts.get(status, 0)}
-            for status in (
-                PersonStatus.DETAINED,
-                PersonStatus.WHEREABOUTS_UNKNOWN,
-                PersonStatus.RELEASED_CONDITIONAL,
-            )
+            {"status": status, "label": label, "count": counts.get(status, 0)}
+            for status, label in HEADLINE_COUNTS
         ]
         context["as_of"] = timezone.now()
         return context

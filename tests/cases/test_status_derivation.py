@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from cases import services
 from cases.models import ConditionKind, ReleaseClaim, ReleaseKind
@@ -245,3 +246,62 @@ def test_the_beat_task_refreshes_statuses_through_celery():
     # Eager in tests (no broker configured): the task runs the real service in-process, today.
     assert refresh_statuses_with_lapsed_conditions.delay().get() == 1
     assert refreshed(person).current_status == PersonStatus.RELEASED
+
+
+def test_month_precision_release_after_a_transfer_in_the_same_month():
+    person = factories.person()
+    detention = factories.detained(person, on=D(2025, 1, 1))
+    services.custody_transfer(detention=detention, facility=factories.facility(), on=D(2025, 7, 20))
+    release = services.release_record(
+        detention=detention,
+        released_on=D(2025, 7, 25),
+        released_on_precision=DatePrecision.MONTH,
+        kind=ReleaseKind.UNCONDITIONAL,
+    )
+    services.release_verify(release=release, verified_by=None)
+    assert refreshed(person).current_status == PersonStatus.RELEASED
+    last = detention.stays.order_by("started_on").last()
+    assert (last.started_on, last.ended_on) == (D(2025, 7, 20), D(2025, 7, 20))
+
+
+def test_death_with_month_precision_closes_the_stays_in_normal_form():
+    person = factories.person()
+    detention = factories.detained(person, on=D(2025, 1, 10))
+    services.detention_record_death(
+        detention=detention, died_on=D(2025, 4, 17), precision=DatePrecision.MONTH
+    )
+    stay = detention.stays.get()
+    assert (stay.ended_on, stay.ended_on_precision) == (D(2025, 4, 1), DatePrecision.MONTH)
+    assert refreshed(person).current_status == PersonStatus.DECEASED_IN_CUSTODY
+
+
+def test_a_transfer_before_the_current_stay_is_a_clear_error():
+    person = factories.person()
+    detention = factories.detained(person, on=D(2025, 3, 15))
+    with pytest.raises(ValidationError):
+        services.custody_transfer(
+            detention=detention,
+            facility=factories.facility(),
+            on=D(2025, 3, 20),
+            precision=DatePrecision.MONTH,
+        )
+    assert detention.stays.count() == 1
+
+
+def test_a_death_in_custody_cannot_be_followed_by_a_release():
+    person = factories.person()
+    detention = factories.detained(person, on=D(2025, 1, 1))
+    services.detention_record_death(detention=detention, died_on=D(2025, 5, 5))
+    with pytest.raises(ValidationError):
+        services.release_record(
+            detention=detention, released_on=D(2025, 6, 1), kind=ReleaseKind.UNCONDITIONAL
+        )
+    assert refreshed(person).current_status == PersonStatus.DECEASED_IN_CUSTODY
+
+
+def test_an_arrest_revealing_a_published_minor_is_refused_and_writes_nothing():
+    person = factories.published_person(birth_date=D(2010, 1, 1))
+    with pytest.raises(ValidationError):
+        services.detention_open(person=person, arrested_on=D(2025, 1, 1), whereabouts_unknown=True)
+    assert not person.detentions.exists()
+    assert refreshed(person).is_published

@@ -47,11 +47,12 @@ def test_home_counts_published_people_by_status_and_says_what_it_counts(client):
     }
     page = response.content.decode()
     assert "CANARIO-OCULTO" not in page
-    assert "Paradero desconocido" in page and "Excarcelado con medidas cautelares" in page
+    assert "detenidas, paradero desconocido" in page
+    assert "excarceladas con medidas cautelares" in page
 
 
 def test_home_is_in_english_under_the_english_prefix(client):
     response = client.get("/en/")
     assert response.status_code == 200
-    assert "Whereabouts unknown" in response.content.decode()
+    assert "detained, whereabouts unknown" in response.content.decode()
     assert 'lang="en"' in response.content.decode()
