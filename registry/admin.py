@@ -7,6 +7,7 @@ from cases.services import person_refresh_status
 from registry.admin_safety import PrivateFieldsMixin, SafeSaveAdmin
 from registry.models import Category, Person
 from registry.national_id import looks_like_national_id
+from registry.vocabulary import VenezuelanState
 
 
 class CategoryFilter(admin.SimpleListFilter):
@@ -19,6 +20,19 @@ class CategoryFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in Category.values:
             return queryset.filter(categories__contains=[self.value()])
+        return queryset
+
+
+class FacilityStateFilter(admin.SimpleListFilter):
+    title = _("state of the current facility")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return VenezuelanState.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in VenezuelanState.values:
+            return queryset.filter(current_facility__state=self.value())
         return queryset
 
 
@@ -39,7 +53,7 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
         "record_state",
         "verification_level",
         "current_facility",
-        ("current_facility__state", admin.AllValuesFieldListFilter),
+        FacilityStateFilter,
         CategoryFilter,
         "sex",
     ]

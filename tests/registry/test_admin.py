@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from cases import services
 from cases.models import CustodyStay, Detention
 from registry.models import Person
 from registry.vocabulary import PersonStatus
@@ -274,3 +275,21 @@ def test_admin_pages_render_in_spanish_for_staff_and_not_for_anonymous(coordinad
     assert 'lang="es"' in response.content.decode()
     coordinador.logout()
     assert client.get(reverse(url)).status_code == 302
+
+
+def test_people_list_filters_by_status_state_and_category(coordinador):
+    in_zulia = factories.facility(state="zulia")
+    journalist = factories.person(first_surname="Periodista", categories=["journalist"])
+    factories.detained(journalist, place=in_zulia)
+    student = factories.person(first_surname="Estudiante", categories=["student"])
+    services.detention_open(person=student, arrested_on=D(2025, 1, 1), whereabouts_unknown=True)
+
+    def listed(**query) -> set[str]:
+        response = coordinador.get(reverse("admin:registry_person_changelist"), query)
+        assert response.status_code == 200
+        return {person.first_surname for person in response.context["cl"].queryset}
+
+    assert listed(state="zulia") == {"Periodista"}
+    assert listed(category="student") == {"Estudiante"}
+    assert listed(current_status__exact="whereabouts_unknown") == {"Estudiante"}
+    assert listed(category="not-a-category") == {"Periodista", "Estudiante"}
