@@ -1,0 +1,118 @@
+"""Name search built for Spanish names at a million records (DESIGN §6, §7).
+
+Each person has a stored, generated `search_name` (lower case, accents and punctuation removed)
+and its `search_vector`. Every distinct word of those names is kept in `NameToken`, a small
+vocabulary table maintained by a database trigger. A query is normalised by PostgreSQL with the
+same expression; each query word is matched exactly *or* against its close spellings in the
+vocabulary (trigram similarity), the last word also as a prefix (search as you type); all words
+must match (order free, so swapped or missing surnames still match) through the GIN index on
+`search_vector`; results are ranked by trigram similarity of the whole name.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connection
+from django.db.models import F, FloatField, Func, QuerySet, TextField, Value
+
+# Typo tolerance: vocabulary words at least this similar to a query word stand in for it.
+CORRECTION_MIN_SIMILARITY = 0.45
+CORRECTIONS_PER_WORD = 6
+# Words shorter than this are matched exactly (trigrams of very short words say little).
+MIN_CORRECTED_LENGTH = 4
+MIN_PREFIX_LENGTH = 3
+# A vague query ("José") can match a large share of a million people: rank a bounded set.
+MAX_CANDIDATES = 2000
+MAX_QUERY_WORDS = 8
+MIN_QUERY_LENGTH = 3
+MAX_QUERY_LENGTH = 200
+
+NORMALISE_SQL = "trim(regexp_replace(lower(registro_unaccent({})), '[^a-z0-9]+', ' ', 'g'))"
+
+
+class SearchNormalised(Func):
+    """The search form of a text: lower case, no accents, words separated by single spaces."""
+
+    template = NORMALISE_SQL.format("%(expressions)s")
+    output_field = TextField()
+
+
+class SimpleTsvector(Func):
+    """to_tsvector with an explicit configuration, which makes it IMMUTABLE."""
+
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+
+class TrigramSimilarityTo(Func):
+    function = "similarity"
+    output_field = FloatField()
+
+
+def normalise(text: str) -> list[str]:
+    """The words of `text` in search form, as PostgreSQL computes them for stored names."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + NORMALISE_SQL.format("%s"), [text])
+        normalised = cursor.fetchone()[0] or ""
+    return normalised.split()[:MAX_QUERY_WORDS]
+
+
+def _corrections(words: list[str]) -> dict[int, list[str]]:
+    """Close spellings of each query word found in the vocabulary, best first."""
+    long_words = [(i, w) for i, w in enumerate(words) if len(w) >= MIN_CORRECTED_LENGTH]
+    if not long_words:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT q.position, t.token
+            FROM unnest(%s::int[], %s::text[]) AS q(position, word)
+            CROSS JOIN LATERAL (
+                SELECT token FROM registry_nametoken
+                WHERE token %% q.word AND similarity(token, q.word) >= %s
+                ORDER BY similarity(token, q.word) DESC, token
+                LIMIT %s
+            ) AS t
+            """,
+            [
+                [i for i, _w in long_words],
+                [w for _i, w in long_words],
+                CORRECTION_MIN_SIMILARITY,
+                CORRECTIONS_PER_WORD,
+            ],
+        )
+        found: dict[int, list[str]] = {}
+        for position, token in cursor.fetchall():
+            found.setdefault(position, []).append(token)
+    return found
+
+
+def _tsquery(words: list[str], corrections: dict[int, list[str]], *, prefix_last: bool) -> str:
+    groups = []
+    for position, word in enumerate(words):
+        alternatives = {word, *corrections.get(position, [])}
+        terms = [f"'{term}'" for term in sorted(alternatives)]
+        if prefix_last and position == len(words) - 1 and len(word) >= MIN_PREFIX_LENGTH:
+            terms.append(f"'{word}':*")
+        groups.append("(" + " | ".join(terms) + ")")
+    return " & ".join(groups)
+
+
+def search_names(queryset: QuerySet, text: str, *, limit: int = 20, prefix_last: bool = True):
+    """People of `queryset` whose name matches `text`, closest first (at most `limit`).
+
+    `queryset` decides who may be found: public callers pass `Person.objects.published()`.
+    """
+    words = normalise(text[:MAX_QUERY_LENGTH])
+    if not words:
+        return queryset.none()
+    # Words are [a-z0-9] only after normalisation, so quoting them in a tsquery is safe.
+    query = _tsquery(words, _corrections(words), prefix_last=prefix_last)
+    candidates = queryset.filter(
+        search_vector=SearchQuery(query, search_type="raw", config="simple")
+    ).values("pk")[:MAX_CANDIDATES]
+    return (
+        queryset.filter(pk__in=candidates)
+        .annotate(closeness=TrigramSimilarityTo(F("search_name"), Value(" ".join(words))))
+        .order_by("-closeness", "pk")[:limit]
+    )
