@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages messages-check check lint db-stop clean
+.PHONY: run test chromium install messages messages-check check lint db-stop clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,13 @@ run: messages
 	$(PY) manage.py ensure_demo_coordinator
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: messages
-	$(BIN)/pytest $(PYTEST_ARGS)
+# Production settings, served over plain HTTP to the test client and the live server.
+test: messages chromium
+	SECURE_SSL_REDIRECT=false $(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (Playwright downloads no browser).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 check: install messages-check
 	$(BIN)/ruff check .

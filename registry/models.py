@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -313,10 +314,13 @@ class Person(HashedNationalIdMixin, models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.slug = slugify(self.name)[:200]
+        self.slug = slugify(self.name)[:200] or "persona"
         if self.birth_date:
             self.birth_year = self.birth_date.year
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:person-detail", args=[self.public_id, self.slug])
 
     def clean(self) -> None:
         super().clean()
@@ -370,3 +374,30 @@ class NameToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class InformationSubmission(models.Model):
+    """Information sent by the public ("send us information"): read by staff only."""
+
+    about_name = models.CharField(_("name of the detained person"), max_length=300)
+    message = EncryptedTextField(_("what you know"))
+    contact = EncryptedTextField(_("how we can reach you (optional)"), null=True, blank=True)
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="information_submissions",
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    handled = models.BooleanField(_("handled"), default=False)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("information received")
+        verbose_name_plural = _("information received")
+        ordering = ["handled", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.about_name

@@ -2,13 +2,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from registry import views
-
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 urlpatterns += i18n_patterns(
-    path("", views.HomeView.as_view(), name="home"),
+    path("", include("registry.public_urls")),
+    path("centros/", include("facilities.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
