@@ -5,7 +5,7 @@ from modeltranslation.admin import TranslationAdmin
 from cases.admin import DetentionInline, EventInline, SourceInline
 from cases.services import person_refresh_status
 from registry.admin_safety import PrivateFieldsMixin, SafeSaveAdmin
-from registry.models import Category, Person
+from registry.models import Category, InformationSubmission, Person
 from registry.national_id import looks_like_national_id
 from registry.vocabulary import VenezuelanState
 
@@ -128,6 +128,17 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         person_refresh_status(person=form.instance)
+
+
+@admin.register(InformationSubmission)
+class InformationSubmissionAdmin(PrivateFieldsMixin, SafeSaveAdmin):
+    private_fields = ("contact",)
+    list_display = ["about_name", "created_at", "language", "handled"]
+    list_filter = ["handled", "language"]
+    search_fields = ["about_name"]
+    readonly_fields = ["created_at", "language"]
+    autocomplete_fields = ["person"]
+    fields = ["about_name", "message", "contact", "person", "handled", "language", "created_at"]
 
 
 admin.site.site_header = _("Registry of political prisoners: staff")

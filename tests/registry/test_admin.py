@@ -267,6 +267,7 @@ def test_staff_find_a_person_by_national_id_in_the_admin_search(staff_without_pr
         "admin:cases_source_changelist",
         "admin:cases_charge_changelist",
         "admin:facilities_facility_changelist",
+        "admin:registry_informationsubmission_changelist",
     ],
 )
 def test_admin_pages_render_in_spanish_for_staff_and_not_for_anonymous(coordinador, client, url):
