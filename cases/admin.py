@@ -149,7 +149,11 @@ class PersonStatusRefreshMixin:
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
-        person_refresh_status(person=self.person_of(form.instance))
+        person = self.person_of(form.instance)
+        # For the two-person rule: editing case data makes one an editor of the record.
+        person.last_edited_by = request.user
+        person.save(update_fields=["last_edited_by", "updated_at"])
+        person_refresh_status(person=person)
 
     def delete_model(self, request, obj) -> None:
         person = self.person_of(obj)

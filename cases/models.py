@@ -9,6 +9,7 @@ from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedTextField
 
+from registry.audit import audited
 from registry.national_id import HashedNationalIdMixin
 from registry.vocabulary import (
     Agency,
@@ -101,6 +102,7 @@ class EndReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+@audited()
 class Detention(PreciseDatesMixin, models.Model):
     """One episode of deprivation of liberty. A person may have many; at most one is open."""
 
@@ -195,6 +197,7 @@ class Detention(PreciseDatesMixin, models.Model):
         return self.ended_on is None
 
 
+@audited()
 class CustodyStay(PreciseDatesMixin, models.Model):
     """Where a detained person was held, and when. No facility means whereabouts unknown."""
 
@@ -260,6 +263,7 @@ class CustodyStay(PreciseDatesMixin, models.Model):
             )
 
 
+@audited()
 class Charge(models.Model):
     """The catalogue of charges (reference data, editable by staff)."""
 
@@ -285,6 +289,7 @@ class Charge(models.Model):
         return self.name
 
 
+@audited()
 class DetentionCharge(PreciseDatesMixin, models.Model):
     precise_date_fields = ("charged_on",)
 
@@ -337,6 +342,7 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(is_confidential=False)
 
 
+@audited()
 class Source(models.Model):
     """Evidence for a record. A confidential source is never shown outside staff."""
 
@@ -393,6 +399,7 @@ class ReleaseKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+@audited()
 class Release(PreciseDatesMixin, models.Model):
     """The release that ends a detention. Only a verified release changes a person's status."""
 
@@ -473,6 +480,7 @@ class ReleaseConditionQuerySet(models.QuerySet):
         return self.filter(Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 
 
+@audited()
 class ReleaseCondition(models.Model):
     release = models.ForeignKey(
         Release, verbose_name=_("release"), on_delete=models.CASCADE, related_name="conditions"
@@ -546,6 +554,7 @@ class EventQuerySet(models.QuerySet):
         return self.filter(is_public=True)
 
 
+@audited()
 class Event(PreciseDatesMixin, models.Model):
     """An item of a person's timeline."""
 
@@ -599,6 +608,7 @@ class Event(PreciseDatesMixin, models.Model):
             raise ValidationError({"detention": _("This detention belongs to another person.")})
 
 
+@audited()
 class ReleaseClaim(models.Model):
     """A public claim by officials that people were released. It never changes a status."""
 
@@ -661,6 +671,7 @@ class MatchStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown to the registry")
 
 
+@audited()
 class ReleaseClaimName(HashedNationalIdMixin, models.Model):
     """A name published with a claim, reconciled against the registry's people."""
 

@@ -130,8 +130,14 @@ def _detentions_of(person: Person) -> list[Detention]:
 
 
 @transaction.atomic
-def person_refresh_status(*, person: Person, today: datetime.date | None = None) -> Person:
-    """Recompute the person's derived fields from their episodes; call after any change."""
+def person_refresh_status(
+    *, person: Person, today: datetime.date | None = None, touch: bool = True
+) -> Person:
+    """Recompute the person's derived fields from their episodes; call after any change.
+
+    `touch` marks the record updated even when no derived field changed, so that partners
+    syncing by `updated_after` see changes to the case data; the calendar refresh passes False.
+    """
     today = today or timezone.localdate()
     person = Person.objects.select_for_update().get(pk=person.pk)
     for detention in _detentions_of(person):
@@ -156,7 +162,7 @@ def person_refresh_status(*, person: Person, today: datetime.date | None = None)
         "minor_at_detention": age is not None and age < 18,
     }
     changed = [field for field, value in values.items() if getattr(person, field) != value]
-    if changed:
+    if changed or touch:
         for field in changed:
             setattr(person, field, values[field])
         person.save(update_fields=[*changed, "updated_at"])
@@ -304,5 +310,6 @@ def refresh_statuses_with_lapsed_conditions(*, today: datetime.date | None = Non
     changed = 0
     for person in candidates.iterator():
         before = person.current_status
-        changed += person_refresh_status(person=person, today=today).current_status != before
+        refreshed = person_refresh_status(person=person, today=today, touch=False)
+        changed += refreshed.current_status != before
     return changed

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from registry.audit import audited
 from registry.vocabulary import Agency, VenezuelanState, choices_check
 
 
@@ -30,6 +31,7 @@ class FacilityQuerySet(models.QuerySet):
         return self.exclude(operating_status=OperatingStatus.CLOSED)
 
 
+@audited()
 class Facility(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)

@@ -1,13 +1,21 @@
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from cases.admin import DetentionInline, EventInline, SourceInline
 from cases.services import person_refresh_status
-from registry.admin_safety import PrivateFieldsMixin, SafeSaveAdmin
+from registry.admin_safety import (
+    PrivateFieldsMixin,
+    SafeSaveAdmin,
+)
+from registry.duplicates import likely_duplicates
+from registry.locking import OptimisticLockForm
 from registry.models import Category, InformationSubmission, Person
 from registry.national_id import looks_like_national_id
-from registry.vocabulary import VenezuelanState
+from registry.vocabulary import VenezuelanState, VerificationLevel
 
 
 class CategoryFilter(admin.SimpleListFilter):
@@ -36,8 +44,60 @@ class FacilityStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PersonAdminForm(OptimisticLockForm):
+    not_a_duplicate = forms.BooleanField(
+        label=_("I checked the similar records listed above: this is a different person"),
+        required=False,
+    )
+
+    class Meta:
+        model = Person
+        fields = "__all__"  # noqa: DJ007 - staff-only; the admin's fieldsets choose the fields
+
+    def clean_verification_level(self):
+        level = self.cleaned_data.get("verification_level")
+        if level == VerificationLevel.VERIFIED and self.initial.get("verification_level") != level:
+            raise forms.ValidationError(
+                _("A record becomes verified through the verification step, by a verifier.")
+            )
+        return level
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("not_a_duplicate") or self.errors:
+            return cleaned
+        candidates = likely_duplicates(
+            given_names=cleaned.get("given_names", ""),
+            first_surname=cleaned.get("first_surname", ""),
+            second_surname=cleaned.get("second_surname", ""),
+            national_id=cleaned.get("national_id") or self.instance.national_id,
+            birth_date=cleaned.get("birth_date"),
+            exclude_pk=self.instance.pk,
+        )
+        if candidates:
+            links = format_html_join(
+                ", ",
+                '<a href="{}" target="_blank">{} ({})</a>',
+                (
+                    (reverse("admin:registry_person_change", args=[c.pk]), c.name, c.public_id)
+                    for c in candidates
+                ),
+            )
+            raise forms.ValidationError(
+                format_html(
+                    "{} {}. {}",
+                    _("This may be a person already in the registry:"),
+                    links,
+                    _("Check them; if this is someone else, tick the box below and save again."),
+                ),
+                code="likely_duplicate",
+            )
+        return cleaned
+
+
 @admin.register(Person)
 class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
+    form = PersonAdminForm
     private_fields = ("national_id", "family_contacts", "private_notes")
     list_display = [
         "__str__",
@@ -60,6 +120,9 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
     list_select_related = ["current_facility"]
     search_fields = ["given_names", "first_surname", "second_surname", "display_name"]
     readonly_fields = [
+        "workflow",
+        "record_state",
+        "last_verified_at",
         "public_id",
         "current_status",
         "current_facility",
@@ -74,6 +137,7 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
             _("Identity"),
             {
                 "fields": [
+                    "expected_version",
                     "public_id",
                     "given_names",
                     "first_surname",
@@ -87,6 +151,7 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
                     "reported_as_minor",
                     "nationalities",
                     "categories",
+                    "not_a_duplicate",
                 ]
             },
         ),
@@ -96,6 +161,7 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
             _("Publication"),
             {
                 "fields": [
+                    "workflow",
                     "record_state",
                     "verification_level",
                     "last_verified_at",
@@ -125,9 +191,34 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
             return queryset.with_national_id(search_term), False
         return super().get_search_results(request, queryset, search_term)
 
+    @admin.display(description=_("workflow"))
+    def workflow(self, obj) -> str:
+        if not obj or not obj.pk:
+            return _("Save the record first; then submit it for verification.")
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("staff:history", args=[obj.pk]),
+            _("History, verification and publication"),
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        obj.last_edited_by = request.user
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         person_refresh_status(person=form.instance)
+
+    def private_fields_shown(self, obj) -> list[str]:
+        # The page also shows the private parts of the inline detentions, events and sources.
+        return [
+            *self.private_fields,
+            "detention.private_notes",
+            "event.private_description",
+            "source.confidential_details",
+        ]
 
 
 @admin.register(InformationSubmission)

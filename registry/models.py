@@ -1,6 +1,8 @@
 import datetime
 import secrets
 
+import pgtrigger
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from encrypted_fields.fields import EncryptedTextField
 
+from registry.audit import audited
 from registry.national_id import HashedNationalIdMixin, national_id_hash
 from registry.search import SearchNormalised, SimpleTsvector
 from registry.vocabulary import (
@@ -122,6 +125,7 @@ SEARCHED_NAME = Concat(
 )
 
 
+@audited(exclude=["search_name", "search_vector"])
 class Person(HashedNationalIdMixin, models.Model):
     public_id = models.CharField(
         _("public id"),
@@ -194,7 +198,12 @@ class Person(HashedNationalIdMixin, models.Model):
         choices=VerificationLevel.choices,
         default=VerificationLevel.REPORTED,
     )
-    last_verified_at = models.DateTimeField(_("last verified at"), null=True, blank=True)
+    last_verified_at = models.DateTimeField(
+        _("last verified at"), null=True, blank=True, editable=False
+    )
+    state_changed_at = models.DateTimeField(
+        _("state changed at"), null=True, blank=True, editable=False
+    )
 
     # Derived from the detention episodes by cases.services.person_refresh_status, in the same
     # transaction as the change; never edited by hand.
@@ -232,6 +241,28 @@ class Person(HashedNationalIdMixin, models.Model):
         db_persist=True,
     )
 
+    # The two-person rule (registry.rules) compares these with the verifier.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # Optimistic locking: a save based on an older version is refused (registry.locking).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -244,6 +275,17 @@ class Person(HashedNationalIdMixin, models.Model):
         permissions = [("view_private_data", _("Can see national id, contacts and private notes"))]
         indexes = [
             models.Index(fields=["record_state", "current_status"]),
+            # The public list's order and the API's incremental sync, over published rows only.
+            models.Index(
+                fields=["first_surname", "second_surname", "given_names", "id"],
+                condition=Q(record_state="published"),
+                name="person_published_name_order",
+            ),
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=Q(record_state="published"),
+                name="person_published_updated",
+            ),
             GinIndex(fields=["search_vector"], name="person_search_vector_gin"),
             GinIndex(
                 OpClass(F("search_name"), name="gin_trgm_ops"), name="person_search_name_trgm"
@@ -317,6 +359,10 @@ class Person(HashedNationalIdMixin, models.Model):
         self.slug = slugify(self.name)[:200] or "persona"
         if self.birth_date:
             self.birth_year = self.birth_date.year
+        if self.pk is not None and not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -376,6 +422,7 @@ class NameToken(models.Model):
         return self.token
 
 
+@audited()
 class InformationSubmission(models.Model):
     """Information sent by the public ("send us information"): read by staff only."""
 
@@ -401,3 +448,51 @@ class InformationSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.about_name
+
+
+class PersonRedirect(models.Model):
+    """The public id of a record merged into another: its old address leads to the survivor."""
+
+    old_public_id = models.CharField(max_length=PUBLIC_ID_LENGTH, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("redirect of a merged record")
+        verbose_name_plural = _("redirects of merged records")
+
+    def __str__(self) -> str:
+        return f"{self.old_public_id} -> {self.person.public_id}"
+
+
+class PrivateDataAccess(models.Model):
+    """Every time staff are shown private fields (national id, contacts, private notes…).
+
+    Append-only: a database trigger refuses updates and deletes.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    model = models.CharField(max_length=100, default="registry.person")
+    object_id = models.PositiveBigIntegerField(null=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True
+    )
+    fields = ArrayField(models.CharField(max_length=50))
+    path = models.CharField(max_length=500)
+    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("access to private data")
+        verbose_name_plural = _("accesses to private data")
+        ordering = ["-accessed_at"]
+        triggers = [
+            pgtrigger.Protect(
+                name="private_data_access_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.person_id} {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -13,7 +13,7 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView
 from cases.models import CustodyStay, Detention, DetentionCharge, Event, Release, Source
 from registry.filters import PublishedPersonFilter
 from registry.forms import InformationForm, SearchForm
-from registry.models import Person, RecordState
+from registry.models import Person, PersonRedirect, RecordState
 from registry.national_id import looks_like_national_id
 from registry.search import search_names
 from registry.vocabulary import PersonStatus
@@ -133,6 +133,11 @@ class PersonDetailView(DetailView):
             .only("public_id", "slug", "record_state")
             .first()
         )
+        if person is None:
+            merged = PersonRedirect.objects.select_related("person").filter(old_public_id=public_id)
+            redirect_row = merged.first()
+            if redirect_row is not None and redirect_row.person.is_published:
+                return redirect(redirect_row.person, permanent=True)
         if person is None or person.record_state not in (
             RecordState.PUBLISHED,
             RecordState.UNPUBLISHED,
@@ -196,3 +201,14 @@ class InformationCreateView(CreateView):
 
 class InformationThanksView(TemplateView):
     template_name = "registry/information_thanks.html"
+
+
+def admin_login_redirect(request):
+    """The admin has no login form of its own: staff sign in through allauth (second factor
+    and lockout included), then come back."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return redirect(reverse("account_login") + "?" + urlencode({"next": next_url}))

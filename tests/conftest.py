@@ -1,8 +1,31 @@
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from django.utils import translation
+
+from registry.roles import COORDINADOR, DOCUMENTALISTA, VERIFICADOR
+
+
+def make_staff(username: str, *groups: str, second_factor: bool = True):
+    """A staff account in the given role groups, with a confirmed TOTP device."""
+    user = get_user_model().objects.create_user(
+        username=username, password="x-Very-Long-Pass-123", is_staff=True
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    if second_factor:
+        TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
 
 
 @pytest.fixture
@@ -10,31 +33,38 @@ def anonymous(client):
     return client
 
 
-def _staff_client(client, username: str, *, private_data: bool):
-    user = get_user_model().objects.create_user(username=username, password="x", is_staff=True)
-    group, _ = Group.objects.get_or_create(name=f"{username}-group")
-    permissions = Permission.objects.filter(
-        content_type__app_label__in=["registry", "cases", "facilities"]
-    )
-    if not private_data:
-        permissions = permissions.exclude(codename="view_private_data")
-    group.permissions.set(permissions)
-    user.groups.add(group)
-    client.force_login(user)
-    client.user = user
-    return client
+@pytest.fixture
+def documentalista(db):
+    return signed_in(make_staff("documentalista", DOCUMENTALISTA))
 
 
 @pytest.fixture
-def coordinador(client):
-    """A coordinator: every case permission, private data included."""
-    return _staff_client(client, "coordinador", private_data=True)
+def verificador(db):
+    return signed_in(make_staff("verificador", VERIFICADOR))
 
 
 @pytest.fixture
-def staff_without_private_data(client):
+def otro_verificador(db):
+    return signed_in(make_staff("otro_verificador", VERIFICADOR))
+
+
+@pytest.fixture
+def coordinador(db):
+    return signed_in(make_staff("coordinador", COORDINADOR))
+
+
+@pytest.fixture
+def staff_without_private_data(db):
     """Staff with every case permission except `view_private_data`."""
-    return _staff_client(client, "staff", private_data=False)
+    user = make_staff("staff")
+    group = Group.objects.create(name="staff-without-private-data")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["registry", "cases", "facilities"]
+        ).exclude(codename="view_private_data")
+    )
+    user.groups.add(group)
+    return signed_in(user)
 
 
 @pytest.fixture(autouse=True)

@@ -45,3 +45,8 @@ def status_explanation(status: str) -> str:
 def category_labels(values: list[str]) -> list[str]:
     labels = dict(Category.choices)
     return [str(labels.get(value, value)) for value in values]
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key) if mapping else None

@@ -96,13 +96,18 @@ def test_a_bad_national_id_gets_a_spanish_error_and_writes_nothing(coordinador):
     assert not Person.objects.exists()
 
 
-def test_publishing_without_verification_or_consent_is_refused_with_a_message(coordinador):
+def test_the_admin_form_cannot_publish_or_verify_a_record(coordinador):
+    """Publication and verification go through the workflow (registry/services.py)."""
     response = coordinador.post(
         reverse("admin:registry_person_add"), person_form(record_state="published")
     )
-    assert response.status_code == 200
-    assert "Solo se puede publicar un registro verificado" in response.content.decode()
-    assert not Person.objects.exists()
+    assert response.status_code == 302
+    assert Person.objects.get().record_state == "draft"
+    response = coordinador.post(
+        reverse("admin:registry_person_add"),
+        person_form(first_surname="Otro", verification_level="verified", not_a_duplicate="on"),
+    )
+    assert "se verifica mediante el paso de verificación" in response.content.decode()
 
 
 def test_detention_ending_before_the_arrest_is_refused(coordinador):
@@ -188,7 +193,7 @@ def test_a_second_open_detention_is_refused(coordinador):
 
 def test_two_open_detentions_added_together_on_the_person_page_are_refused(coordinador):
     person = factories.person()
-    data = person_form(**management("detentions", 2))
+    data = person_form(**management("detentions", 2), expected_version=str(person.version))
     for index, day in enumerate(["2025-01-01", "2025-05-01"]):
         data.update(
             {
@@ -230,7 +235,7 @@ def test_private_fields_are_hidden_from_staff_without_the_permission(staff_witho
     for secret in ("13579246", "CANARIO-CONTACTO", "CANARIO-NOTA", 'name="national_id"'):
         assert secret not in page
     # Saving the form without those fields keeps them as they were.
-    data = person_form(given_names="Ana Lucía")
+    data = person_form(given_names="Ana Lucía", expected_version=str(person.version))
     response = staff_without_private_data.post(
         reverse("admin:registry_person_change", args=[person.pk]), data
     )

@@ -7,13 +7,13 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from registry.roles import COORDINADOR, ensure_roles
+
 USERNAME = "coordinador"
-COORDINATOR_GROUP = "Coordinador"
-STAFF_APPS = ("registry", "cases", "facilities")
 
 
 class Command(BaseCommand):
@@ -23,8 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError("The demo coordinator is for development only (DEBUG is off).")
-        group, _created = Group.objects.get_or_create(name=COORDINATOR_GROUP)
-        group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS))
+        ensure_roles()
+        group = Group.objects.get(name=COORDINADOR)
         user, _created = get_user_model().objects.get_or_create(
             username=USERNAME, defaults={"email": "coordinador@example.org"}
         )
@@ -36,6 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo coordinator: user '{USERNAME}', password '{password}' "
-                "(http://127.0.0.1:8000/admin/)"
+                "(http://127.0.0.1:8000/admin/). On first sign-in, set up the second factor "
+                "with an authenticator app (TOTP): staff see no case data without it."
             )
         )

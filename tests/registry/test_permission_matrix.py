@@ -1,0 +1,157 @@
+"""Every staff URL and admin page × every persona → the expected status (deny by default).
+
+The lists are checked against the URL configuration and the admin registry: a new staff URL
+or admin page fails this test until its row is added here.
+"""
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from registry import services
+from registry.models import ConsentBasis, RecordState
+from tests import factories
+from tests.conftest import make_staff, signed_in
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "documentalista", "verificador", "coordinador")
+SIGN_IN = 302  # anonymous visitors are sent to sign in
+
+# Admin pages: model label → statuses for (anonymous, documentalista, verificador, coordinador).
+CASE_DATA = (SIGN_IN, 200, 200, 200)
+COORDINATOR_ONLY = (SIGN_IN, 403, 403, 200)
+NOBODY = (SIGN_IN, 403, 403, 403)
+ADMIN_CHANGELISTS = {
+    "registry.person": CASE_DATA,
+    "registry.informationsubmission": CASE_DATA,
+    "cases.detention": CASE_DATA,
+    "cases.release": CASE_DATA,
+    "cases.source": CASE_DATA,
+    "cases.charge": CASE_DATA,
+    "cases.releaseclaim": CASE_DATA,
+    "facilities.facility": CASE_DATA,
+    "auth.user": COORDINATOR_ONLY,
+    "auth.group": COORDINATOR_ONLY,
+    "api.partner": COORDINATOR_ONLY,
+    "api.partnerapikey": COORDINATOR_ONLY,
+    "stats.externaltotal": COORDINATOR_ONLY,
+    "stats.monthlysnapshot": COORDINATOR_ONLY,
+}
+# Add pages that differ from the list page of the same model.
+ADMIN_ADD_PAGES = {
+    # Reference data and the public's submissions: documentalistas and verifiers only read.
+    "cases.charge": COORDINATOR_ONLY,
+    "facilities.facility": COORDINATOR_ONLY,
+    "registry.informationsubmission": COORDINATOR_ONLY,
+    "cases.releaseclaim": (SIGN_IN, 403, 200, 200),
+    # The role groups are kept by registry.roles.ensure_roles, not edited by hand.
+    "auth.group": NOBODY,
+    # Snapshots are frozen by a command and never edited.
+    "stats.monthlysnapshot": NOBODY,
+}
+# Apps whose admin pages (audit trail, login attempts, sign-in devices) no role uses day to day.
+ADMIN_APPS_FOR_SUPERUSERS = {"pghistory", "axes", "mfa", "account"}
+
+
+@pytest.fixture
+def clients():
+    return {
+        "anonymous": Client(),
+        "documentalista": signed_in(make_staff("m_doc", "Documentalista")),
+        "verificador": signed_in(make_staff("m_ver", "Verificador")),
+        "coordinador": signed_in(make_staff("m_coo", "Coordinador")),
+    }
+
+
+@pytest.fixture
+def records():
+    author = make_staff("m_author", "Documentalista")
+    make = lambda **kw: factories.person(  # noqa: E731
+        consent_basis=ConsentBasis.FAMILY, created_by=author, last_edited_by=author, **kw
+    )
+    draft = make()
+    submitted = make(given_names="Enviada")
+    services.person_submit(person=submitted, by=author)
+    verified = make(given_names="Verificada", record_state=RecordState.VERIFIED)
+    published = factories.published_person(given_names="Publicada")
+    return {"draft": draft, "submitted": submitted, "verified": verified, "published": published}
+
+
+def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """URL → statuses for (anonymous, documentalista, verificador, coordinador)."""
+    transition = lambda person, word: reverse("staff:transition", args=[person.pk, word])  # noqa: E731
+    return {
+        reverse("staff:queue"): ("staff:queue", (SIGN_IN, 403, 200, 200)),
+        reverse("staff:history", args=[records["draft"].pk]): (
+            "staff:history",
+            (SIGN_IN, 200, 200, 200),
+        ),
+        transition(records["draft"], "enviar"): ("staff:transition", (SIGN_IN, 200, 200, 200)),
+        transition(records["submitted"], "verificar"): (
+            "staff:transition",
+            (SIGN_IN, 403, 200, 200),
+        ),
+        transition(records["verified"], "publicar"): ("staff:transition", (SIGN_IN, 403, 200, 200)),
+        transition(records["published"], "despublicar"): (
+            "staff:transition",
+            (SIGN_IN, 403, 403, 200),
+        ),
+        transition(records["published"], "retirar"): ("staff:transition", (SIGN_IN, 403, 403, 200)),
+        transition(records["draft"], "inventada"): ("staff:transition", (SIGN_IN, 403, 403, 403)),
+        reverse("staff:merge", args=[records["draft"].pk]): (
+            "staff:merge",
+            (SIGN_IN, 403, 403, 200),
+        ),
+        reverse("admin:index"): ("admin:index", (SIGN_IN, 200, 200, 200)),
+    }
+
+
+def test_staff_pages_answer_each_persona_as_expected(clients, records):
+    failures = []
+    for url, (_name, expected) in staff_matrix(records).items():
+        for persona, status in zip(PERSONAS, expected, strict=True):
+            got = clients[persona].get(url).status_code
+            if got != status:
+                failures.append(f"{persona} GET {url}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)
+
+
+def test_admin_pages_answer_each_persona_as_expected(clients):
+    failures = []
+    for label, expected in ADMIN_CHANGELISTS.items():
+        app_label, model_name = label.split(".")
+        for page in ("changelist", "add"):
+            url = reverse(f"admin:{app_label}_{model_name}_{page}")
+            statuses = ADMIN_ADD_PAGES.get(label, expected) if page == "add" else expected
+            for persona, status in zip(PERSONAS, statuses, strict=True):
+                got = clients[persona].get(url).status_code
+                if got != status:
+                    failures.append(f"{persona} GET {url}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_staff_url_and_admin_page_is_in_the_matrix(records):
+    def names(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                if pattern.namespace in (None, "staff") or namespace:
+                    yield from names(pattern.url_patterns, inner)
+            elif pattern.name and namespace.startswith("staff"):
+                yield namespace + pattern.name
+
+    staff_names = set(names(get_resolver().url_patterns))
+    covered = {name for name, _statuses in staff_matrix(records).values()}
+    assert staff_names <= covered, staff_names - covered
+
+    registered = {
+        f"{model._meta.app_label}.{model._meta.model_name}" for model in admin.site._registry
+    }
+    unlisted = {
+        label
+        for label in registered - set(ADMIN_CHANGELISTS)
+        if label.split(".")[0] not in ADMIN_APPS_FOR_SUPERUSERS
+    }
+    assert not unlisted, f"Admin pages missing from the permission matrix: {unlisted}"
