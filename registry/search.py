@@ -12,11 +12,16 @@ must match (order free, so swapped or missing surnames still match) through the 
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, FloatField, Func, QuerySet, TextField, Value
 
-# Typo tolerance: vocabulary words at least this similar to a query word stand in for it.
-CORRECTION_MIN_SIMILARITY = 0.45
+# Typo tolerance: vocabulary words within a small edit distance of a query word stand in for
+# it. Trigram similarity (GIN index) finds the candidates; its threshold is low because one
+# typo in a short word leaves few shared trigrams ("yultez"/"yultze" share 40 %); the
+# Levenshtein distance narrows them in SQL, and an edit distance that counts swapping two
+# neighbouring letters as one typo keeps real near-misses only: one typo, two in long words.
+CANDIDATE_SIMILARITY = 0.2
+LONG_WORD = 7
 CORRECTIONS_PER_WORD = 6
 # Words shorter than this are matched exactly (trigrams of very short words say little).
 MIN_CORRECTED_LENGTH = 4
@@ -62,29 +67,52 @@ def _corrections(words: list[str]) -> dict[int, list[str]]:
     long_words = [(i, w) for i, w in enumerate(words) if len(w) >= MIN_CORRECTED_LENGTH]
     if not long_words:
         return {}
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+            [str(CANDIDATE_SIMILARITY)],
+        )
         cursor.execute(
             """
             SELECT q.position, t.token
             FROM unnest(%s::int[], %s::text[]) AS q(position, word)
             CROSS JOIN LATERAL (
-                SELECT token FROM registry_nametoken
-                WHERE token %% q.word AND similarity(token, q.word) >= %s
-                ORDER BY similarity(token, q.word) DESC, token
+                SELECT token, levenshtein(token, q.word) AS distance
+                FROM registry_nametoken
+                WHERE token %% q.word
+                ORDER BY distance, similarity(token, q.word) DESC, token
                 LIMIT %s
             ) AS t
+            WHERE t.distance <= 2
             """,
             [
                 [i for i, _w in long_words],
                 [w for _i, w in long_words],
-                CORRECTION_MIN_SIMILARITY,
-                CORRECTIONS_PER_WORD,
+                CORRECTIONS_PER_WORD * 2,
             ],
         )
         found: dict[int, list[str]] = {}
         for position, token in cursor.fetchall():
-            found.setdefault(position, []).append(token)
+            word = words[position]
+            allowed = 2 if len(word) >= LONG_WORD else 1
+            near = found.setdefault(position, [])
+            if len(near) < CORRECTIONS_PER_WORD and edit_distance(token, word) <= allowed:
+                near.append(token)
     return found
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`."""
+    previous_row: list[int] | None = None
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        before, previous_row, row = previous_row, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], before[j - 2] + 1)
+    return row[len(b)]
 
 
 def _tsquery(words: list[str], corrections: dict[int, list[str]], *, prefix_last: bool) -> str:

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from registry.models import NameToken, Person
-from registry.search import search_names
+from registry.search import edit_distance, search_names
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +92,23 @@ def test_the_search_can_use_the_inverted_index():
         plan = queryset.explain()
         cursor.execute("SET enable_seqscan = on")
     assert "person_search_vector_gin" in plan
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("yultez", "yultez", 0),
+        ("yultez", "yultze", 1),  # two neighbours swapped: one typo
+        ("garcia", "garcba", 1),
+        ("guanipa", "guanippa", 1),
+        ("hernandez", "hernadnez", 1),
+        ("perez", "pinto", 4),
+        ("", "abc", 3),
+    ],
+)
+def test_edit_distance_counts_a_swap_as_one_typo(a, b, distance):
+    assert edit_distance(a, b) == distance
+
+
+def test_a_transposed_short_surname_is_still_found(people):
+    assert found("rocio nuenz")[0] == "Rocío Núñez D'Alessandro"
