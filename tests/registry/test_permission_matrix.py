@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+from api.models import Partner, PartnerAPIKey
 from registry import services
 from registry.models import ConsentBasis, RecordState
 from tests import factories
@@ -16,7 +17,7 @@ from tests.conftest import make_staff, signed_in
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "documentalista", "verificador", "coordinador")
+PERSONAS = ("anonymous", "partner", "documentalista", "verificador", "coordinador")
 SIGN_IN = 302  # anonymous visitors are sent to sign in
 
 # Admin pages: model label → statuses for (anonymous, documentalista, verificador, coordinador).
@@ -55,10 +56,19 @@ ADMIN_ADD_PAGES = {
 ADMIN_APPS_FOR_SUPERUSERS = {"pghistory", "axes", "mfa", "account"}
 
 
+def with_partner(statuses: tuple[int, ...]) -> tuple[int, ...]:
+    """A partner is API-only: on staff pages an API key counts for nothing (as anonymous)."""
+    return (statuses[0], statuses[0], *statuses[1:])
+
+
 @pytest.fixture
 def clients():
+    _key, secret = PartnerAPIKey.objects.create_key(
+        name="matrix", partner=Partner.objects.create(name="Socio")
+    )
     return {
         "anonymous": Client(),
+        "partner": Client(HTTP_AUTHORIZATION=f"Api-Key {secret}"),
         "documentalista": signed_in(make_staff("m_doc", "Documentalista")),
         "verificador": signed_in(make_staff("m_ver", "Verificador")),
         "coordinador": signed_in(make_staff("m_coo", "Coordinador")),
@@ -111,7 +121,7 @@ def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
 def test_staff_pages_answer_each_persona_as_expected(clients, records):
     failures = []
     for url, (_name, expected) in staff_matrix(records).items():
-        for persona, status in zip(PERSONAS, expected, strict=True):
+        for persona, status in zip(PERSONAS, with_partner(expected), strict=True):
             got = clients[persona].get(url).status_code
             if got != status:
                 failures.append(f"{persona} GET {url}: {got}, expected {status}")
@@ -125,7 +135,7 @@ def test_admin_pages_answer_each_persona_as_expected(clients):
         for page in ("changelist", "add"):
             url = reverse(f"admin:{app_label}_{model_name}_{page}")
             statuses = ADMIN_ADD_PAGES.get(label, expected) if page == "add" else expected
-            for persona, status in zip(PERSONAS, statuses, strict=True):
+            for persona, status in zip(PERSONAS, with_partner(statuses), strict=True):
                 got = clients[persona].get(url).status_code
                 if got != status:
                     failures.append(f"{persona} GET {url}: {got}, expected {status}")

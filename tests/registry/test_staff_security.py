@@ -176,3 +176,12 @@ def test_the_same_national_id_is_a_likely_duplicate(coordinador):
     data = person_form(national_id="9999111")
     response = coordinador.post(reverse("admin:registry_person_add"), data)
     assert response.status_code == 200 and Person.objects.count() == 1
+
+
+def test_password_reset_sends_a_link_by_email(client, mailoutbox):
+    user = make_staff("olvidadizo", "Documentalista")
+    user.email = "olvidadizo@example.org"
+    user.save()
+    response = client.post(reverse("account_reset_password"), {"email": "olvidadizo@example.org"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and "olvidadizo" in mailoutbox[0].body
