@@ -43,12 +43,14 @@ DOCUMENTALISTA_PERMISSIONS = [
     *_model_permissions(READ_ONLY_MODELS, ["view"]),
     "registry.change_informationsubmission",
     "registry.view_private_data",
+    "imports.add_importjob",
+    "imports.view_importjob",
 ]
 VERIFICADOR_PERMISSIONS = [
     *DOCUMENTALISTA_PERMISSIONS,
     *_model_permissions(["cases.releaseclaim", "cases.releaseclaimname"], ["add", "change"]),
 ]
-COORDINADOR_APPS = ("registry", "cases", "facilities", "stats", "api")
+COORDINADOR_APPS = ("registry", "cases", "facilities", "stats", "api", "imports")
 COORDINADOR_EXTRA = [
     "auth.view_user",
     "auth.add_user",

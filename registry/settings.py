@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cases",
     "stats",
     "api",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (bulk imports): never served publicly; staff views read them.
+MEDIA_ROOT = BASE_DIR / ".data" / "media"
+MEDIA_URL = "media/"
+# Largest file accepted by the bulk import (bytes).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from imports import views as import_views
 from registry import staff_views
 
 app_name = "staff"
@@ -13,4 +14,8 @@ urlpatterns = [
         staff_views.person_transition,
         name="transition",
     ),
+    path("importar/", import_views.import_upload, name="import-upload"),
+    path("importar/plantilla.csv", import_views.import_template, name="import-template"),
+    path("importar/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("importar/<int:pk>/confirmar/", import_views.import_confirm, name="import-confirm"),
 ]

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from api.models import Partner, PartnerAPIKey
+from imports.models import ImportJob
 from registry import services
 from registry.models import ConsentBasis, RecordState
 from tests import factories
@@ -39,6 +40,7 @@ ADMIN_CHANGELISTS = {
     "api.partnerapikey": COORDINATOR_ONLY,
     "stats.externaltotal": COORDINATOR_ONLY,
     "stats.monthlysnapshot": COORDINATOR_ONLY,
+    "imports.importjob": CASE_DATA,
 }
 # Add pages that differ from the list page of the same model.
 ADMIN_ADD_PAGES = {
@@ -51,6 +53,8 @@ ADMIN_ADD_PAGES = {
     "auth.group": NOBODY,
     # Snapshots are frozen by a command and never edited.
     "stats.monthlysnapshot": NOBODY,
+    # Imports are made from the staff pages; the admin only reads them.
+    "imports.importjob": NOBODY,
 }
 # Apps whose admin pages (audit trail, login attempts, sign-in devices) no role uses day to day.
 ADMIN_APPS_FOR_SUPERUSERS = {"pghistory", "axes", "mfa", "account"}
@@ -86,7 +90,14 @@ def records():
     services.person_submit(person=submitted, by=author)
     verified = make(given_names="Verificada", record_state=RecordState.VERIFIED)
     published = factories.published_person(given_names="Publicada")
-    return {"draft": draft, "submitted": submitted, "verified": verified, "published": published}
+    import_job = ImportJob.objects.create(file="imports/x.csv", created_by=author)
+    return {
+        "draft": draft,
+        "submitted": submitted,
+        "verified": verified,
+        "published": published,
+        "import_job": import_job,
+    }
 
 
 def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -115,6 +126,17 @@ def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
             (SIGN_IN, 403, 403, 200),
         ),
         reverse("admin:index"): ("admin:index", (SIGN_IN, 200, 200, 200)),
+        # Bulk import: every role may import; confirming is POST only.
+        reverse("staff:import-upload"): ("staff:import-upload", (SIGN_IN, 200, 200, 200)),
+        reverse("staff:import-template"): ("staff:import-template", (SIGN_IN, 200, 200, 200)),
+        reverse("staff:import-detail", args=[records["import_job"].pk]): (
+            "staff:import-detail",
+            (SIGN_IN, 200, 200, 200),
+        ),
+        reverse("staff:import-confirm", args=[records["import_job"].pk]): (
+            "staff:import-confirm",
+            (SIGN_IN, 405, 405, 405),
+        ),
     }
 
 

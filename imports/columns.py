@@ -1,0 +1,179 @@
+"""The documented column set of a case import (docs/imports.md).
+
+Each column has a Spanish header (used in the downloadable template), an English header and a
+few aliases. Headers are matched without regard to case, accents, spaces, hyphens or
+underscores, so "Cédula", "cedula" and "CEDULA" are the same column.
+"""
+
+import dataclasses
+import re
+import unicodedata
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    field: str
+    es: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    help: str | Promise = ""
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.es, self.en, *self.aliases)
+
+
+DATE_HELP = _("YYYY-MM-DD or dd/mm/yyyy; mm/yyyy or yyyy when only the month or year is known")
+
+COLUMNS: tuple[Column, ...] = (
+    Column("given_names", "Nombres", "Given names", ("nombre", "names"), True),
+    Column("first_surname", "Primer apellido", "First surname", ("apellido", "surname"), True),
+    Column("second_surname", "Segundo apellido", "Second surname"),
+    Column(
+        "national_id",
+        "Cédula",
+        "National id",
+        ("ci", "cedula de identidad", "id number"),
+        help=_("V-12.345.678, E-1234567 or only the digits"),
+    ),
+    Column(
+        "sex",
+        "Sexo",
+        "Sex",
+        help=_("F, M, femenino, masculino, otro, desconocido (or female, male, other, unknown)"),
+    ),
+    Column(
+        "birth_date",
+        "Fecha de nacimiento",
+        "Birth date",
+        help=_("a full date, or only the year"),
+    ),
+    Column(
+        "nationalities",
+        "Nacionalidad",
+        "Nationality",
+        ("nacionalidades", "nationalities"),
+        help=_("two-letter country codes separated by commas (VE, CO)"),
+    ),
+    Column(
+        "categories",
+        "Categorías",
+        "Categories",
+        ("categoria", "category"),
+        help=_("separated by commas, as named in the registry (periodista, estudiante…)"),
+    ),
+    Column(
+        "arrested_on",
+        "Fecha de detención",
+        "Arrested on",
+        ("fecha de arresto", "arrest date"),
+        True,
+        DATE_HELP,
+    ),
+    Column(
+        "arrested_on_precision",
+        "Precisión de la fecha",
+        "Arrest date precision",
+        ("precision", "precision de la fecha de detencion", "date precision"),
+        help=_("día, mes or año (day, month, year); by default, as precise as the date given"),
+    ),
+    Column("arrest_place", "Lugar de detención", "Arrest place", ("place of arrest",)),
+    Column(
+        "arrest_state",
+        "Estado de detención",
+        "Arrest state",
+        ("estado", "state of arrest"),
+        help=_("a Venezuelan state, as named in the registry"),
+    ),
+    Column(
+        "arresting_agency",
+        "Organismo aprehensor",
+        "Arresting agency",
+        ("organismo", "agency", "cuerpo aprehensor"),
+        help=_("SEBIN, DGCIM, PNB, GNB, CICPC…"),
+    ),
+    Column(
+        "facility",
+        "Centro de reclusión",
+        "Facility",
+        ("centro", "lugar de reclusion", "prison"),
+        help=_("the name or an alias of a facility in the registry"),
+    ),
+    Column(
+        "charges",
+        "Cargos",
+        "Charges",
+        ("delitos",),
+        help=_("names of charges in the catalogue, separated by semicolons or |"),
+    ),
+    Column(
+        "legal_stage",
+        "Etapa procesal",
+        "Legal stage",
+        help=_("as named in the registry (sin cargos, imputado, juicio…)"),
+    ),
+    Column(
+        "source_url",
+        "URL de la fuente",
+        "Source URL",
+        ("fuente", "source"),
+        help=_("https address of the source"),
+    ),
+    Column(
+        "source_kind",
+        "Tipo de fuente",
+        "Source kind",
+        help=_("needed with a source URL: prensa, informe de ONG… (press, NGO report…)"),
+    ),
+    Column("notes", "Notas", "Notes", ("observaciones", "private notes"), help=_("private")),
+)
+
+COLUMNS_BY_FIELD = {column.field: column for column in COLUMNS}
+REQUIRED_FIELDS = tuple(column.field for column in COLUMNS if column.required)
+
+
+def text_key(text: str) -> str:
+    """Lower case, no accents, single spaces: how headers and named values are compared."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[\s_\-.]+", " ", text.lower()).split())
+
+
+_HEADER_INDEX = {text_key(header): c.field for c in COLUMNS for header in c.headers}
+
+
+def match_header(header: str) -> str | None:
+    """The field a header names, or None."""
+    return _HEADER_INDEX.get(text_key(header))
+
+
+def column_label(field: str) -> str:
+    """The Spanish header of a field, as errors name it."""
+    column = COLUMNS_BY_FIELD.get(field)
+    return column.es if column else field
+
+
+TEMPLATE_EXAMPLE = {
+    "given_names": "Ana Lucía",
+    "first_surname": "Ejemplo",
+    "second_surname": "Ficticia",
+    "national_id": "",
+    "sex": "F",
+    "birth_date": "14/02/1990",
+    "nationalities": "VE",
+    "categories": "estudiante",
+    "arrested_on": "03/2024",
+    "arrested_on_precision": "mes",
+    "arrest_place": "Plaza de ejemplo",
+    "arrest_state": "Miranda",
+    "arresting_agency": "SEBIN",
+    "facility": "",
+    "charges": "",
+    "legal_stage": "",
+    "source_url": "https://example.org/nota",
+    "source_kind": "prensa",
+    "notes": "Fila de ejemplo: bórrela antes de importar.",
+}
