@@ -409,7 +409,8 @@ class NameToken(models.Model):
     """The vocabulary of words in people's names, for typo correction in search.
 
     Maintained by a database trigger on every insert or name change of a person (so it also
-    follows queryset updates and raw SQL); `registry.search.rebuild_name_tokens` rebuilds it.
+    follows queryset updates and raw SQL); bulk loads switch the trigger off and rebuild it with
+    one INSERT … SELECT (see migration 0002 and the generate_people command).
     Never shown to anyone: it only widens a query, and results are filtered as the caller says.
     """
 

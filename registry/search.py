@@ -136,9 +136,11 @@ def search_names(queryset: QuerySet, text: str, *, limit: int = 20, prefix_last:
         return queryset.none()
     # Words are [a-z0-9] only after normalisation, so quoting them in a tsquery is safe.
     query = _tsquery(words, _corrections(words), prefix_last=prefix_last)
-    candidates = queryset.filter(
-        search_vector=SearchQuery(query, search_type="raw", config="simple")
-    ).values("pk")[:MAX_CANDIDATES]
+    candidates = (
+        queryset.filter(search_vector=SearchQuery(query, search_type="raw", config="simple"))
+        .order_by()
+        .values("pk")[:MAX_CANDIDATES]
+    )  # no sort: any capped subset is ranked below
     return (
         queryset.filter(pk__in=candidates)
         .annotate(closeness=TrigramSimilarityTo(F("search_name"), Value(" ".join(words))))

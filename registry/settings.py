@@ -170,7 +170,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files (bulk imports): never served publicly; staff views read them.
-MEDIA_ROOT = BASE_DIR / ".data" / "media"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
 MEDIA_URL = "media/"
 # Largest file accepted by the bulk import (bytes).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
+from registry.celery import app as celery_app
 from registry.roles import COORDINADOR, DOCUMENTALISTA, VERIFICADOR
 
 
@@ -76,6 +77,16 @@ def _plain_http_and_static(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Tasks run eagerly in tests even when CELERY_BROKER_URL is set (CI sets it for the one
+    test that starts a real worker, tests/imports/test_real_worker.py)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)
