@@ -103,7 +103,7 @@ def worker(settings, tmp_path):
         print(output.decode(errors="replace")[-3000:])  # shown by pytest when the test fails
 
 
-def wait_for(job, state: str, timeout: float = 60) -> None:
+def wait_for(job, state: str, timeout: float = 150) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job.refresh_from_db()
