@@ -1,10 +1,12 @@
 """Public pages. Every query starts from `Person.objects.published()` (DESIGN §4)."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -206,9 +208,5 @@ class InformationThanksView(TemplateView):
 def admin_login_redirect(request):
     """The admin has no login form of its own: staff sign in through allauth (second factor
     and lockout included), then come back."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
     next_url = request.GET.get("next") or reverse("admin:index")
     return redirect(reverse("account_login") + "?" + urlencode({"next": next_url}))
