@@ -18,7 +18,7 @@ from cases.models import (
     ReleaseCondition,
     Source,
 )
-from cases.services import person_refresh_status
+from cases.services import claim_names_refresh_verified, person_refresh_status
 from registry.admin_safety import (
     NoOverlapFormSet,
     OneOpenFormSet,
@@ -259,6 +259,8 @@ class ReleaseClaimAdmin(SafeSaveAdmin):
         model = ReleaseClaimName
         private_fields = ("national_id",)
         fields = ["published_name", "national_id", "match_status", "person", "verified_released"]
+        # Derived: the matched person has a verified release (cases.services).
+        readonly_fields = ["verified_released"]
         autocomplete_fields = ["person"]
         extra = 0
 
@@ -270,3 +272,7 @@ class ReleaseClaimAdmin(SafeSaveAdmin):
     @admin.display(description=_("names listed"), ordering="names_listed")
     def named(self, obj) -> int:
         return obj.names_listed
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        claim_names_refresh_verified(claim=form.instance)

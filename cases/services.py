@@ -10,7 +10,7 @@ import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from cases.models import (
     Detention,
     EndReason,
     Release,
+    ReleaseClaimName,
     ReleaseCondition,
 )
 from facilities.models import Facility
@@ -129,6 +130,40 @@ def _detentions_of(person: Person) -> list[Detention]:
     )
 
 
+# A name on a release claim counts as a verified release when the person it was matched to has a
+# verified release from this many days before the announcement on (a claim covers recent
+# releases; a release verified later, after a delayed release, still counts).
+CLAIM_LOOKBACK_DAYS = 30
+
+CLAIM_NAMES_VERIFIED_SQL = f"""
+UPDATE {ReleaseClaimName._meta.db_table} AS n
+SET verified_released = checked.verified
+FROM (
+    SELECT n2.id, n2.match_status = 'matched' AND EXISTS (
+        SELECT 1
+        FROM cases_release r
+        JOIN cases_detention d ON d.id = r.detention_id
+        JOIN cases_releaseclaim c ON c.id = n2.claim_id
+        WHERE d.person_id = n2.person_id AND r.verified
+            AND r.released_on >= c.announced_on - {CLAIM_LOOKBACK_DAYS}
+    ) AS verified
+    FROM {ReleaseClaimName._meta.db_table} AS n2
+    WHERE {{where}}
+) AS checked
+WHERE n.id = checked.id AND n.verified_released IS DISTINCT FROM checked.verified
+"""  # noqa: S608 - table names and a constant, no input
+
+
+def claim_names_refresh_verified(*, person: Person | None = None, claim=None) -> None:
+    """Keep `ReleaseClaimName.verified_released` right for a person's names or a claim's."""
+    if person is not None:
+        where, params = "n2.person_id = %s", [person.pk]
+    else:
+        where, params = "n2.claim_id = %s", [claim.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_NAMES_VERIFIED_SQL.replace("{where}", where), params)
+
+
 @transaction.atomic
 def person_refresh_status(
     *, person: Person, today: datetime.date | None = None, touch: bool = True
@@ -161,6 +196,7 @@ def person_refresh_status(
         "detained_since_precision": derived.detained_since_precision,
         "minor_at_detention": age is not None and age < 18,
     }
+    claim_names_refresh_verified(person=person)
     changed = [field for field, value in values.items() if getattr(person, field) != value]
     if changed or touch:
         for field in changed:

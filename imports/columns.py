@@ -1,11 +1,13 @@
-"""The documented column set of a case import (docs/imports.md).
+"""The documented column sets of the imports (docs/imports.md): case records, and outside lists
+of released people.
 
-Each column has a Spanish header (used in the downloadable template), an English header and a
+Each column has a Spanish header (used in the downloadable templates), an English header and a
 few aliases. Headers are matched without regard to case, accents, spaces, hyphens or
 underscores, so "Cédula", "cedula" and "CEDULA" are the same column.
 """
 
 import dataclasses
+import functools
 import re
 import unicodedata
 
@@ -129,11 +131,62 @@ COLUMNS: tuple[Column, ...] = (
         "Source kind",
         help=_("needed with a source URL: prensa, informe de ONG… (press, NGO report…)"),
     ),
+    Column(
+        "released_on",
+        "Fecha de excarcelación",
+        "Released on",
+        ("fecha de liberacion", "excarcelacion", "release date"),
+        help=_("as the arrest date; the release is recorded as reported, until verified"),
+    ),
+    Column(
+        "release_kind",
+        "Tipo de excarcelación",
+        "Release kind",
+        ("tipo de liberacion", "kind of release"),
+        help=_(
+            "medidas cautelares, incondicional, amnistía… (by default: under precautionary "
+            "measures when conditions are given, otherwise other)"
+        ),
+    ),
+    Column(
+        "release_conditions",
+        "Condiciones",
+        "Release conditions",
+        ("medidas cautelares", "conditions"),
+        help=_(
+            "separated by semicolons: presentación cada 30 días; prohibición de salida del "
+            "país; prohibición de declarar; arresto domiciliario…"
+        ),
+    ),
     Column("notes", "Notas", "Notes", ("observaciones", "private notes"), help=_("private")),
 )
 
-COLUMNS_BY_FIELD = {column.field: column for column in COLUMNS}
-REQUIRED_FIELDS = tuple(column.field for column in COLUMNS if column.required)
+RELEASE_LIST_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "published_name",
+        "Nombre completo",
+        "Full name",
+        ("nombre y apellido", "nombres y apellidos", "name", "nombre"),
+        help=_("as published; or the three name columns below"),
+    ),
+    Column("given_names", "Nombres", "Given names", ("names",)),
+    Column("first_surname", "Primer apellido", "First surname", ("apellido", "surname")),
+    Column("second_surname", "Segundo apellido", "Second surname"),
+    Column(
+        "national_id",
+        "Cédula",
+        "National id",
+        ("ci", "cedula de identidad", "id number"),
+        help=_("optional; an exact match on the cédula comes before any name"),
+    ),
+    Column(
+        "released_on",
+        "Fecha de excarcelación",
+        "Released on",
+        ("fecha de liberacion", "fecha", "release date", "date"),
+        help=_("optional: YYYY-MM-DD or dd/mm/yyyy"),
+    ),
+)
 
 
 def text_key(text: str) -> str:
@@ -142,18 +195,45 @@ def text_key(text: str) -> str:
     return " ".join(re.sub(r"[\s_\-.]+", " ", text.lower()).split())
 
 
-_HEADER_INDEX = {text_key(header): c.field for c in COLUMNS for header in c.headers}
+@dataclasses.dataclass(frozen=True)
+class ColumnSet:
+    """The columns one kind of file may have, and which of them it must have.
+
+    `required_any` lists alternatives: at least one group of fields must be present in full
+    (a list of released people names people either in one column or in three).
+    """
+
+    columns: tuple[Column, ...]
+    required_any: tuple[tuple[str, ...], ...] = ()
+
+    @functools.cached_property
+    def by_field(self) -> dict[str, Column]:
+        return {column.field: column for column in self.columns}
+
+    @functools.cached_property
+    def _header_index(self) -> dict[str, str]:
+        return {text_key(header): c.field for c in self.columns for header in c.headers}
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(column.field for column in self.columns if column.required)
+
+    def match_header(self, header: str) -> str | None:
+        """The field a header names, or None."""
+        return self._header_index.get(text_key(header))
+
+    def label(self, field: str) -> str:
+        """The Spanish header of a field, as errors name it."""
+        column = self.by_field.get(field)
+        return column.es if column else field
 
 
-def match_header(header: str) -> str | None:
-    """The field a header names, or None."""
-    return _HEADER_INDEX.get(text_key(header))
-
-
-def column_label(field: str) -> str:
-    """The Spanish header of a field, as errors name it."""
-    column = COLUMNS_BY_FIELD.get(field)
-    return column.es if column else field
+CASE_COLUMNS = ColumnSet(COLUMNS)
+RELEASE_LIST_COLUMN_SET = ColumnSet(
+    RELEASE_LIST_COLUMNS,
+    required_any=(("published_name",), ("given_names", "first_surname")),
+)
+COLUMNS_BY_FIELD = CASE_COLUMNS.by_field
 
 
 TEMPLATE_EXAMPLE = {
@@ -175,5 +255,17 @@ TEMPLATE_EXAMPLE = {
     "legal_stage": "",
     "source_url": "https://example.org/nota",
     "source_kind": "prensa",
+    "released_on": "",
+    "release_kind": "",
+    "release_conditions": "",
     "notes": "Fila de ejemplo: bórrela antes de importar.",
+}
+
+RELEASE_LIST_EXAMPLE = {
+    "published_name": "Ana Lucía Ejemplo Ficticia",
+    "given_names": "",
+    "first_surname": "",
+    "second_surname": "",
+    "national_id": "",
+    "released_on": "08/01/2026",
 }

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from imports.columns import REQUIRED_FIELDS, column_label, match_header
+from imports.columns import CASE_COLUMNS, ColumnSet
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -47,7 +47,7 @@ def max_bytes() -> int:
     return getattr(settings, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
+def read_table(data: bytes, filename: str = "", columns: ColumnSet = CASE_COLUMNS) -> Table:
     if len(data) > max_bytes():
         raise ImportFileError(
             _("The file is larger than %(size)s.") % {"size": filesizeformat(max_bytes())},
@@ -63,7 +63,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
     if not grid:
         raise ImportFileError(_("The file is empty."), "empty")
     header_number, headers = grid[0]
-    fields = _fields(headers)
+    fields = _fields(headers, columns)
     rows = [(number, cells) for number, cells in grid[1:] if any(_filled(c) for c in cells)]
     if not rows:
         raise ImportFileError(_("The file has headers but no rows."), "no_rows")
@@ -74,7 +74,7 @@ def _filled(value) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def _fields(headers: list) -> list[str | None]:
+def _fields(headers: list, columns: ColumnSet) -> list[str | None]:
     fields: list[str | None] = []
     unknown = []
     for header in headers:
@@ -82,7 +82,7 @@ def _fields(headers: list) -> list[str | None]:
         if not text:
             fields.append(None)
             continue
-        field = match_header(text)
+        field = columns.match_header(text)
         if field is None:
             unknown.append(text[:60])
         fields.append(field)
@@ -96,14 +96,25 @@ def _fields(headers: list) -> list[str | None]:
     if repeated:
         raise ImportFileError(
             _("Columns given more than once: %(columns)s.")
-            % {"columns": ", ".join(column_label(f) for f in repeated)},
+            % {"columns": ", ".join(columns.label(f) for f in repeated)},
             "repeated_columns",
         )
-    missing = [f for f in REQUIRED_FIELDS if f not in fields]
+    missing = [f for f in columns.required_fields if f not in fields]
     if missing:
         raise ImportFileError(
             _("Required columns are missing: %(columns)s.")
-            % {"columns": ", ".join(column_label(f) for f in missing)},
+            % {"columns": ", ".join(columns.label(f) for f in missing)},
+            "missing_columns",
+        )
+    if columns.required_any and not any(
+        all(f in fields for f in group) for group in columns.required_any
+    ):
+        first, *others = (
+            " + ".join(f"“{columns.label(f)}”" for f in group) for group in columns.required_any
+        )
+        raise ImportFileError(
+            _("The file needs the column %(first)s, or else the columns %(others)s.")
+            % {"first": first, "others": "; ".join(others)},
             "missing_columns",
         )
     return fields

@@ -56,10 +56,14 @@ class HashedNationalIdMixin:
             except ValidationError as error:
                 raise ValidationError({"national_id": error.messages}) from error
 
-    def save(self, *args, **kwargs) -> None:
+    def set_national_id_hash(self) -> None:
+        """Normal form of the number and its look-up hash (save does it; bulk inserts call it)."""
         if self.national_id:
             self.national_id = normalise_national_id(self.national_id)
             self.national_id_hash = national_id_hash(self.national_id)
         else:
             self.national_id, self.national_id_hash = None, ""
+
+    def save(self, *args, **kwargs) -> None:
+        self.set_national_id_hash()
         super().save(*args, **kwargs)

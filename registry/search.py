@@ -62,6 +62,26 @@ def normalise(text: str) -> list[str]:
     return normalised.split()[:MAX_QUERY_WORDS]
 
 
+def normalise_many(texts: list[str]) -> list[str]:
+    """The search form of each text, in one round trip (bulk imports)."""
+    if not texts:
+        return []
+    with connection.cursor() as cursor:
+        sql = NORMALISE_SQL.format("t.text")
+        cursor.execute(
+            f"SELECT {sql} FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, position) "  # noqa: S608 - constant SQL
+            "ORDER BY position",
+            [texts],
+        )
+        return [row[0] or "" for row in cursor.fetchall()]
+
+
+def corrections_of(words: list[str]) -> dict[str, list[str]]:
+    """Close spellings in the vocabulary of each word (in search form), as search would try."""
+    found = _corrections(words)
+    return {words[position]: near for position, near in found.items()}
+
+
 def _corrections(words: list[str]) -> dict[int, list[str]]:
     """Close spellings of each query word found in the vocabulary, best first."""
     long_words = [(i, w) for i, w in enumerate(words) if len(w) >= MIN_CORRECTED_LENGTH]

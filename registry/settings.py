@@ -174,6 +174,10 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"
 MEDIA_URL = "media/"
 # Largest file accepted by the bulk import (bytes).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# A job in progress whose row has not moved for this long has lost its worker: queued again.
+IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=10 * 60)
+# Uploaded files (they may hold cédulas) of imports checked but never committed are deleted.
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -203,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
     "stats-refresh-daily-figures": {
         "task": "stats.tasks.refresh_daily_figures",
         "schedule": 60 * 5,  # the stored daily series lags the records by minutes at most
+    },
+    "imports-sweep-stale-jobs": {
+        "task": "imports.tasks.sweep_stale_imports",
+        "schedule": 60 * 5,  # a job whose worker died waits at most IMPORT_STALE_SECONDS + 5 min
     },
     "stats-freeze-previous-month": {
         "task": "stats.tasks.freeze_previous_month",

@@ -18,4 +18,15 @@ urlpatterns = [
     path("importar/plantilla.csv", import_views.import_template, name="import-template"),
     path("importar/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("importar/<int:pk>/confirmar/", import_views.import_confirm, name="import-confirm"),
+    path("importar/lista/", import_views.release_list_upload, name="release-list-upload"),
+    path(
+        "importar/lista/plantilla.csv",
+        import_views.release_list_template,
+        name="release-list-template",
+    ),
+    path(
+        "anuncios/<int:pk>/conciliacion/",
+        import_views.claim_reconciliation,
+        name="claim-reconciliation",
+    ),
 ]

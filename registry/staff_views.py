@@ -71,13 +71,26 @@ def _available_transitions(user, person: Person) -> list[tuple[str, str]]:
 
 
 @login_required
-@permission_required("registry.view_queue", raise_exception=True)
 def verification_queue(request):
-    """Submitted records, oldest first, with what changed since they were last verified."""
-    submitted = Person.objects.filter(record_state=RecordState.SUBMITTED).order_by(
-        "state_changed_at", "pk"
-    )
-    page = Paginator(submitted, 25).get_page(request.GET.get("page"))
+    """Submitted records, oldest first, with what changed since they were last verified.
+
+    `?estado=borrador` lists drafts instead (what documentalistas still have to submit), and
+    `&importacion=<id>` only the drafts an import created.
+    """
+    drafts = request.GET.get("estado") == "borrador"
+    # Documentalistas see the drafts (theirs to complete and submit), not the verifiers' queue.
+    if not request.user.has_perm("registry.view_person" if drafts else "registry.view_queue"):
+        raise PermissionDenied
+    records = Person.objects.filter(
+        record_state=RecordState.DRAFT if drafts else RecordState.SUBMITTED
+    ).order_by("state_changed_at", "created_at", "pk")
+    import_id = request.GET.get("importacion", "")
+    if drafts and import_id.isdigit():
+        created_by_import = Person.audit_rows.field.model.objects.filter(
+            pgh_label="insert", pgh_context__metadata__import_job=int(import_id)
+        ).values("pgh_obj_id")
+        records = records.filter(pk__in=created_by_import)
+    page = Paginator(records, 25).get_page(request.GET.get("page"))
     items = [
         {
             "person": person,
@@ -86,7 +99,16 @@ def verification_queue(request):
         }
         for person in page.object_list
     ]
-    return render(request, "staff/queue.html", {"items": items, "page_obj": page})
+    return render(
+        request,
+        "staff/queue.html",
+        {
+            "items": items,
+            "page_obj": page,
+            "drafts": drafts,
+            "import_id": import_id if drafts and import_id.isdigit() else "",
+        },
+    )
 
 
 @login_required

@@ -55,7 +55,7 @@ def row(**values) -> dict:
 
 
 def csv_bytes(rows: list[dict], *, delimiter=",", encoding="utf-8", language="es") -> bytes:
-    fields = list(rows[0]) if rows else HEADERS
+    fields = list(dict.fromkeys(field for values in rows for field in values)) or HEADERS
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)
     header = COLUMNS_BY_FIELD

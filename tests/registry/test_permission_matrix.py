@@ -4,12 +4,15 @@ The lists are checked against the URL configuration and the admin registry: a ne
 or admin page fails this test until its row is added here.
 """
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from api.models import Partner, PartnerAPIKey
+from cases.models import ReleaseClaim
 from imports.models import ImportJob
 from registry import services
 from registry.models import ConsentBasis, RecordState
@@ -91,7 +94,11 @@ def records():
     verified = make(given_names="Verificada", record_state=RecordState.VERIFIED)
     published = factories.published_person(given_names="Publicada")
     import_job = ImportJob.objects.create(file="imports/x.csv", created_by=author)
+    claim = ReleaseClaim.objects.create(
+        announced_on=datetime.date(2026, 1, 10), claimant="Ministro", claimed_count=116
+    )
     return {
+        "claim": claim,
         "draft": draft,
         "submitted": submitted,
         "verified": verified,
@@ -105,6 +112,7 @@ def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
     transition = lambda person, word: reverse("staff:transition", args=[person.pk, word])  # noqa: E731
     return {
         reverse("staff:queue"): ("staff:queue", (SIGN_IN, 403, 200, 200)),
+        reverse("staff:queue") + "?estado=borrador": ("staff:queue", (SIGN_IN, 200, 200, 200)),
         reverse("staff:history", args=[records["draft"].pk]): (
             "staff:history",
             (SIGN_IN, 200, 200, 200),
@@ -136,6 +144,19 @@ def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
         reverse("staff:import-confirm", args=[records["import_job"].pk]): (
             "staff:import-confirm",
             (SIGN_IN, 405, 405, 405),
+        ),
+        # Lists of released people become release claims: verifiers and coordinators only.
+        reverse("staff:release-list-upload"): (
+            "staff:release-list-upload",
+            (SIGN_IN, 403, 200, 200),
+        ),
+        reverse("staff:release-list-template"): (
+            "staff:release-list-template",
+            (SIGN_IN, 200, 200, 200),
+        ),
+        reverse("staff:claim-reconciliation", args=[records["claim"].pk]): (
+            "staff:claim-reconciliation",
+            (SIGN_IN, 200, 200, 200),
         ),
     }
 
