@@ -5,7 +5,9 @@ test sends the tasks through the broker, as production does. Skipped, with the r
 no broker answers (CI sets CELERY_BROKER_URL; the default is the local Redis).
 """
 
+import datetime
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -16,10 +18,12 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from cases.models import Detention
-from imports.models import ImportState
-from imports.tasks import commit_import, validate_import
+from imports import services
+from imports.models import ImportJob, ImportState
+from imports.tasks import commit_import, queue_next_step, validate_import
 from registry.celery import app as celery_app
 from registry.models import Person, RecordState
 from tests.conftest import make_staff
@@ -53,8 +57,8 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def worker(settings, tmp_path):
-    """A real worker on a queue of its own; tasks of this test go through the broker."""
+def start_worker(settings, tmp_path):
+    """Starts real workers on a queue of their own; tasks of this test go through the broker."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     settings.MEDIA_ROOT = tmp_path / "media"
     env = {
@@ -64,43 +68,55 @@ def worker(settings, tmp_path):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DJANGO_SETTINGS_MODULE": "registry.settings",
     }
-    process = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "registry",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    processes = []
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "registry",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "-Q",
+                queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(process)
+        return process
+
     previous = {
         key: celery_app.conf[key]
         for key in ("task_always_eager", "broker_url", "task_default_queue")
     }
     celery_app.conf.update(task_always_eager=False, broker_url=BROKER, task_default_queue=queue)
     try:
-        yield process
+        yield start
     finally:
         celery_app.conf.update(previous)
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output.decode(errors="replace")[-3000:])  # shown by pytest when the test fails
+        for process in processes:
+            process.terminate()
+            try:
+                output, _ = process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                output, _ = process.communicate()
+            print(output.decode(errors="replace")[-3000:])  # shown by pytest when a test fails
+
+
+@pytest.fixture
+def worker(start_worker):
+    return start_worker()
 
 
 def wait_for(job, state: str, timeout: float = 150) -> None:
@@ -126,3 +142,47 @@ def test_an_import_runs_end_to_end_in_a_real_worker(worker, reference):
     assert people.count() == 2
     assert set(people.values_list("record_state", flat=True)) == {RecordState.DRAFT}
     assert Detention.objects.filter(person__in=people).count() == 2
+
+
+def wait_until(condition, timeout: float = 150, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_worker_killed_mid_commit_writes_nothing_and_the_job_is_retried(start_worker, reference):
+    """SIGKILL while the single transaction is half done: nothing is visible, the sweeper hands
+    the job to a new worker, and every row is then written exactly once."""
+    documentalista = make_staff("worker_doc", "Documentalista")
+    rows = [row(given_names=f"Persona {n}", first_surname="Interrumpida") for n in range(10_000)]
+    job = make_job(csv_bytes(rows), user=documentalista)
+    services.import_validate(job=job)  # in this process: the worker is for the commit
+    job.refresh_from_db()
+    assert job.can_commit, job.errors[:3]
+    ImportJob.objects.filter(pk=job.pk).update(
+        state=ImportState.COMMITTING, confirmed_by=documentalista
+    )
+
+    first = start_worker()
+    commit_import.delay(job.pk, documentalista.pk)
+    # Progress is written through its own connection, so it shows mid-transaction.
+    wait_until(lambda: ImportJob.objects.get(pk=job.pk).rows_done >= 1000, what="commit progress")
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=20)
+
+    job.refresh_from_db()
+    assert job.state == ImportState.COMMITTING and job.rows_done > 0
+    people = Person.objects.filter(first_surname="Interrumpida")
+    assert people.count() == 0  # the half-done transaction died with its connection
+
+    retry = services.import_sweep(now=timezone.now() + datetime.timedelta(hours=1))
+    assert [j.pk for j in retry] == [job.pk]
+    queue_next_step(retry[0])
+    start_worker()
+    wait_for(job, ImportState.COMMITTED)
+    assert job.attempts == 2
+    assert people.count() == 10_000
+    assert Detention.objects.filter(person__in=people).count() == 10_000
