@@ -32,6 +32,7 @@ messages-check: install
 	$(MAKEMESSAGES)
 	@stats=$$(msgfmt --statistics -o /dev/null locale/es/LC_MESSAGES/django.po 2>&1); echo "es: $$stats"; \
 		case "$$stats" in *untranslated*|*fuzzy*) echo "Translate every Spanish string (locale/es)."; exit 1;; esac
+	@! grep -n 'msgstr\[[0-9]*\] ""$$' locale/es/LC_MESSAGES/django.po || (echo "Fill every Spanish plural form (locale/es)."; exit 1)
 
 run: export DEBUG ?= true
 run: messages

@@ -5,6 +5,8 @@ released people (matched against the registry, confirmed by staff, then recorded
 a release claim).
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +111,12 @@ class ImportJob(models.Model):
     @property
     def can_commit(self) -> bool:
         return self.state == ImportState.VALIDATED and not self.errors
+
+    @property
+    def claim_announced_on(self) -> datetime.date | None:
+        """The announcement date of the new claim a list will record (kept as ISO text)."""
+        text = self.claim_details.get("announced_on")
+        return datetime.date.fromisoformat(text) if text else None
 
     @property
     def is_release_list(self) -> bool:

@@ -4,6 +4,7 @@ import dataclasses
 import datetime
 
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     CustodyStay,
@@ -27,6 +28,7 @@ PRIVATE_FIELDS = frozenset(
         "confidential_details",
     }
 )
+ACTIONS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
 NOT_SHOWN = frozenset({"id", "updated_at", "version", "search_name", "search_vector"})
 
 
@@ -94,7 +96,7 @@ def _entries(model: type[Model], rows) -> list[HistoryEntry]:
                 at=row.pgh_created_at,
                 model_label=str(model._meta.verbose_name),
                 object_id=row.pgh_obj_id,
-                action=row.pgh_label,
+                action=str(ACTIONS.get(row.pgh_label, row.pgh_label)),
                 user_id=metadata.get("user"),
                 reason=metadata.get("reason", ""),
                 changes=changes,

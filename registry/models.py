@@ -225,7 +225,11 @@ class Person(HashedNationalIdMixin, models.Model):
     )
     detained_since = models.DateField(_("detained since"), null=True, blank=True, editable=False)
     detained_since_precision = models.CharField(
-        max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+        _("precision of the detained-since date"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        editable=False,
     )
     minor_at_detention = models.BooleanField(_("minor at detention"), default=False, editable=False)
 

@@ -172,7 +172,7 @@ def test_the_report_downloads_as_csv_without_private_data(
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert ["Reclamados como excarcelados", "116"] in rows
+    assert ["Anunciados como excarcelados", "116"] in rows
     assert any(row and row[0] == "Pedro Infante Sosa" for row in rows)
     assert all(not cell.startswith("=") for row in rows for cell in row)
     assert "10100100" not in text  # the cédula is never exported
