@@ -86,6 +86,22 @@ PUBLICATION_RULE = _(
 )
 
 
+def person_slug(name: str) -> str:
+    return slugify(name)[:200] or "persona"
+
+
+def age_on(
+    day: datetime.date, *, birth_date: datetime.date | None, birth_year: int | None
+) -> int | None:
+    """Age in whole years on `day`; with only a birth year, the youngest possible age."""
+    if birth_date:
+        before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+        return day.year - birth_date.year - before_birthday
+    if birth_year:
+        return day.year - birth_year - 1
+    return None
+
+
 class PersonQuerySet(models.QuerySet):
     def published(self):
         """The only starting point for anything public (DESIGN §4)."""
@@ -378,7 +394,7 @@ class Person(HashedNationalIdMixin, models.Model):
 
     def set_computed_fields(self) -> None:
         """Slug, birth year and national-id hash, as save sets them (bulk inserts call it)."""
-        self.slug = slugify(self.name)[:200] or "persona"
+        self.slug = person_slug(self.name)
         if self.birth_date:
             self.birth_year = self.birth_date.year
         self.set_national_id_hash()
@@ -405,13 +421,7 @@ class Person(HashedNationalIdMixin, models.Model):
         return self.record_state == RecordState.PUBLISHED
 
     def age_on(self, day: datetime.date) -> int | None:
-        """Age in whole years on `day`; with only a birth year, the youngest possible age."""
-        if self.birth_date:
-            before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
-            return day.year - self.birth_date.year - before_birthday
-        if self.birth_year:
-            return day.year - self.birth_year - 1
-        return None
+        return age_on(day, birth_date=self.birth_date, birth_year=self.birth_year)
 
 
 class NameToken(models.Model):

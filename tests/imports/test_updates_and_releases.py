@@ -6,6 +6,7 @@ import datetime
 import os
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from cases.models import ConditionKind, Detention, Release, ReleaseKind, Source
@@ -258,3 +259,43 @@ def test_files_of_imports_never_committed_are_deleted_after_the_retention(settin
     assert not job.file
     # The cédula was only ever in the file, never on the job's row.
     assert "12345678" not in str(job.counts) + str(job.errors) + str(job.matches)
+
+
+def test_every_row_written_in_bulk_is_audited_with_the_import(documentalista, reference):
+    data = csv_bytes(
+        [
+            row(
+                national_id="V-12345678",
+                charges="Treason",
+                released_on="2026-01-08",
+                release_conditions="fianza",
+                source_url="https://example.org/a",
+                source_kind="prensa",
+                notes="nota privada",
+            )
+        ]
+    )
+    job = committed(validated(data), documentalista.user)
+    person = Person.objects.get()
+    detention = person.detentions.get()
+    records = [
+        person,
+        detention,
+        detention.stays.get(),
+        detention.detention_charges.get(),
+        detention.release,
+        detention.release.conditions.get(),
+        Source.objects.get(person=person),
+    ]
+    for record in records:
+        [audit] = record.audit_rows.all()
+        assert audit.pgh_label == "insert", record
+        assert audit.pgh_context.metadata["reason"] == f"import #{job.pk}", record
+    # Encrypted as a save encrypts: readable through the model, not stored in clear.
+    assert person.national_id == "V-12345678" and person.private_notes == "nota privada"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT national_id, private_notes FROM registry_person WHERE id = %s", [person.pk]
+        )
+        stored = cursor.fetchone()
+    assert "12345678" not in stored[0] and "nota" not in stored[1]
