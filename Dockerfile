@@ -32,6 +32,11 @@ RUN export DATABASE_URL=postgresql://build@localhost/build SECRET_KEY=build-only
     && python manage.py compilemessages \
     && python manage.py collectstatic --no-input
 
+# Uploaded import files: written by the web server, read by the Celery worker, so on a volume
+# both mount (docker-compose.yml). Never served over HTTP.
+ENV MEDIA_ROOT=/var/lib/registro/media
+RUN mkdir -p /var/lib/registro/media && chown registro:registro /var/lib/registro/media
+
 USER registro
 EXPOSE 8000
 

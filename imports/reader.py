@@ -44,7 +44,7 @@ class Table:
 
 
 def max_bytes() -> int:
-    return getattr(settings, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.IMPORT_MAX_BYTES
 
 
 def read_table(data: bytes, filename: str = "", columns: ColumnSet = CASE_COLUMNS) -> Table:

@@ -7,6 +7,13 @@ database's triggers fire as for any insert: the audit trail (with the transactio
 context) and the name vocabulary. Ids are reserved from the table's sequence first, so that
 rows of other tables can refer to them in the same batch.
 
+Before the first COPY of a transaction, `pgtrigger.ignore` is set to an empty list (unless a
+caller set it): pgtrigger's check reads that setting inside an exception block, and when it is
+missing every audited row raises and catches an error, a subtransaction abort whose cost grows
+with the deferred foreign-key checks queued so far in the transaction. Measured on 10,000-row
+batches: 3.7, 5.8, 7.6, 9.4 s for the first four batches without the setting, a flat 1.5-1.9 s
+with it.
+
 Validation is the caller's: rows must already be clean (the database's constraints still
 refuse anything that breaks them, and the whole transaction with it).
 """
@@ -32,7 +39,9 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
             "FROM generate_series(1, %s)) SELECT id FROM reserved",
             [table, count],
         )
-        return [row[0] for row in cursor.fetchall()]
+        ids = [row[0] for row in cursor.fetchall()]
+        _without_trigger_exceptions(cursor)
+    return ids
 
 
 # Fields whose Python values psycopg adapts as they are: get_db_prep_save would return them
@@ -49,6 +58,14 @@ PLAIN_FIELDS = (
     models.SlugField,
     models.TextField,
 )
+
+
+def _without_trigger_exceptions(cursor) -> None:
+    """An empty `pgtrigger.ignore` for the transaction (no trigger is ignored: see above)."""
+    cursor.execute(
+        "SELECT set_config('pgtrigger.ignore', '{}', true) "
+        "WHERE coalesce(current_setting('pgtrigger.ignore', true), '') = ''"
+    )
 
 
 def _fields(model: type[models.Model]) -> list[tuple[models.Field, bool]]:

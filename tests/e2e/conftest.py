@@ -6,7 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
+from playwright.sync_api import expect
 
+STAFF_PASSWORD = "x-Very-Long-Pass-123"  # tests.conftest.make_staff's
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -35,9 +39,27 @@ def screenshot(page):
     """Save a screenshot under test-artifacts/ (CI keeps them for people to look at)."""
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def take(name: str) -> Path:
+    def take(name: str, of=None) -> Path:
+        """`of`: another page than the test's `page` (a second signed-in context)."""
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (of or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take
+
+
+def current_code(user) -> str:
+    """The user's TOTP code right now (their second factor)."""
+    secret = Authenticator.objects.get(user=user, type="totp").wrap().instance.data["secret"]
+    return f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+
+
+def sign_in(page, live_server, user) -> None:
+    """Password, then second factor, in `page`, as staff sign in."""
+    page.goto(live_server.url + "/admin/")
+    page.fill("input[name=login]", user.username)
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("main button[type=submit]")
+    page.fill("input[name=code]", current_code(user))
+    page.click("main form button[type=submit]")
+    expect(page.locator("body")).to_contain_text("Expedientes")

@@ -8,8 +8,6 @@ import datetime
 import re
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
@@ -19,10 +17,10 @@ from imports.tasks import validate_import
 from registry.roles import DOCUMENTALISTA, VERIFICADOR
 from tests import factories
 from tests.conftest import make_staff
+from tests.e2e.conftest import sign_in
 from tests.imports.conftest import csv_bytes, row
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "x-Very-Long-Pass-123"
 
 
 @pytest.fixture(autouse=True)
@@ -34,22 +32,6 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def rodeo(db):
     return factories.facility(name="Rodeo I", aliases=["El Rodeo Uno"])
-
-
-def current_code(user) -> str:
-    secret = Authenticator.objects.get(user=user, type="totp").wrap().instance.data["secret"]
-    return f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
-
-
-def sign_in(page, live_server, user) -> None:
-    """Password, then second factor, in `page` (so that `screenshot` sees what staff see)."""
-    page.goto(live_server.url + "/admin/")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.fill("input[name=code]", current_code(user))
-    page.click("main form button[type=submit]")
-    expect(page.locator("body")).to_contain_text("Expedientes")
 
 
 def write_csv(path, rows: list[list[str]]):

@@ -2,32 +2,20 @@
 verifies and publishes it, the public profile appears; a coordinator takes it down."""
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
 from playwright.sync_api import expect
 
 from registry.models import Person
 from tests.conftest import make_staff
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "x-Very-Long-Pass-123"
 
 
-def current_code(user) -> str:
-    secret = Authenticator.objects.get(user=user, type="totp").wrap().instance.data["secret"]
-    return f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
-
-
-def sign_in(browser, live_server, user):
+def signed_in_context(browser, live_server, user):
+    """A browser context of its own for each member of staff."""
     context = browser.new_context()
     page = context.new_page()
-    page.goto(live_server.url + "/admin/")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.fill("input[name=code]", current_code(user))
-    page.click("main form button[type=submit]")
-    expect(page.locator("body")).to_contain_text("Expedientes")
+    sign_in(page, live_server, user)
     return context, page
 
 
@@ -36,7 +24,7 @@ def test_enter_verify_publish_then_take_down(live_server, browser, screenshot, p
     verificador = make_staff("ver_e2e", "Verificador")
     coordinador = make_staff("coo_e2e", "Coordinador")
 
-    context, staff = sign_in(browser, live_server, documentalista)
+    context, staff = signed_in_context(browser, live_server, documentalista)
     staff.goto(live_server.url + "/admin/registry/person/add/")
     staff.fill("#id_given_names", "Eusebia Ramona")
     staff.fill("#id_first_surname", "Quintero")
@@ -52,16 +40,16 @@ def test_enter_verify_publish_then_take_down(live_server, browser, screenshot, p
     expect(staff.locator("h1")).to_contain_text("Eusebia Ramona Quintero Lobo")
     context.close()
 
-    context, staff = sign_in(browser, live_server, verificador)
+    context, staff = signed_in_context(browser, live_server, verificador)
     staff.goto(live_server.url + "/personal/")
     expect(staff.locator(".queue-item")).to_contain_text("Eusebia Ramona Quintero Lobo")
-    screenshot("verification-queue")
+    screenshot("verification-queue", of=staff)
     staff.goto(live_server.url + f"/personal/personas/{person.pk}/verificar/")
     staff.click("form.stacked button[type=submit]")
     staff.goto(live_server.url + f"/personal/personas/{person.pk}/publicar/")
     staff.click("form.stacked button[type=submit]")
     expect(staff.locator("body")).to_contain_text("Publicado")
-    screenshot("record-history")
+    screenshot("record-history", of=staff)
     context.close()
 
     page.goto(live_server.url + "/buscar/")
@@ -71,7 +59,7 @@ def test_enter_verify_publish_then_take_down(live_server, browser, screenshot, p
     expect(page.locator("h1")).to_have_text("Eusebia Ramona Quintero Lobo")
     profile_url = page.url
 
-    context, staff = sign_in(browser, live_server, coordinador)
+    context, staff = signed_in_context(browser, live_server, coordinador)
     staff.goto(live_server.url + f"/personal/personas/{person.pk}/retirar/")
     staff.fill("textarea[name=reason]", "Pedido de la familia")
     staff.click("form.stacked button[type=submit]")

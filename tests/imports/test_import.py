@@ -1,6 +1,7 @@
 """Bulk import, increment 1 (issue #6): validate, preview, commit, idempotence, bad files."""
 
 import io
+import random
 
 import openpyxl
 import pytest
@@ -238,6 +239,21 @@ def test_bad_files_get_a_clear_message_and_write_nothing(data, code, reference):
     assert [(e["row"], e["code"]) for e in job.errors] == [(None, code)]
     assert job.errors[0]["message"]
     assert Person.objects.count() == 0
+
+
+def test_ten_megabytes_of_garbage_are_refused_as_a_whole(documentalista, reference):
+    """Under the upload limit, so the reader itself must refuse it: one message, no rows."""
+    garbage = random.Random(6).randbytes(10 * 1024 * 1024)
+    upload = io.BytesIO(garbage)
+    upload.name = "casos.csv"
+    response = documentalista.post(reverse("staff:import-upload"), {"file": upload})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    validate_import.delay(job.pk)
+    job.refresh_from_db()
+    assert job.state == ImportState.FAILED
+    assert [(e["row"], e["code"]) for e in job.errors] == [(None, "not_text")]
+    assert Person.objects.count() == 0 and not job.file
 
 
 @override_settings(IMPORT_MAX_BYTES=200)

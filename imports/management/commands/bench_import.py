@@ -611,7 +611,7 @@ class Command(BaseCommand):
         # The generated rows (about 2 kB each) and the generator's sets of names are not the
         # import's memory: free them before any phase measures its peak.
         del rows, generated
-        limit = getattr(settings, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+        limit = settings.IMPORT_MAX_BYTES
         if len(data) > limit:
             write(
                 f"NOTE: the file ({len(data) / 1e6:.1f} MB) is larger than IMPORT_MAX_BYTES "
