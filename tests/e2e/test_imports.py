@@ -212,6 +212,7 @@ def test_a_verificador_reconciles_an_official_list_and_reads_the_report(
         ],
     )
     page.get_by_label("Archivo (CSV o XLSX)").set_input_files(upload)
+    screenshot("release-list-upload")
     page.get_by_role("button", name="Cotejar la lista").click()
 
     expect(page.locator(".import-state")).to_have_text("Revisado")
