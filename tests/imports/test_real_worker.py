@@ -56,6 +56,13 @@ def database_url() -> str:
     return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def forget_broker_connections() -> None:
+    """Celery keeps its connection pools on first use: made for another broker (the default
+    one, when the environment names none), they would send this test's tasks elsewhere."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def start_worker(settings, tmp_path):
     """Starts real workers on a queue of their own; tasks of this test go through the broker."""
@@ -100,10 +107,12 @@ def start_worker(settings, tmp_path):
         for key in ("task_always_eager", "broker_url", "task_default_queue")
     }
     celery_app.conf.update(task_always_eager=False, broker_url=BROKER, task_default_queue=queue)
+    forget_broker_connections()
     try:
         yield start
     finally:
         celery_app.conf.update(previous)
+        forget_broker_connections()
         for process in processes:
             process.terminate()
             try:
