@@ -31,17 +31,24 @@ class Column:
 
 DATE_HELP = _("YYYY-MM-DD or dd/mm/yyyy; mm/yyyy or yyyy when only the month or year is known")
 
+# Columns both kinds of file have.
+FIRST_SURNAME = Column(
+    "first_surname", "Primer apellido", "First surname", ("apellido", "surname"), True
+)
+SECOND_SURNAME = Column("second_surname", "Segundo apellido", "Second surname")
+NATIONAL_ID = Column(
+    "national_id",
+    "Cédula",
+    "National id",
+    ("ci", "cedula de identidad", "id number"),
+    help=_("V-12.345.678, E-1234567 or only the digits"),
+)
+
 COLUMNS: tuple[Column, ...] = (
     Column("given_names", "Nombres", "Given names", ("nombre", "names"), True),
-    Column("first_surname", "Primer apellido", "First surname", ("apellido", "surname"), True),
-    Column("second_surname", "Segundo apellido", "Second surname"),
-    Column(
-        "national_id",
-        "Cédula",
-        "National id",
-        ("ci", "cedula de identidad", "id number"),
-        help=_("V-12.345.678, E-1234567 or only the digits"),
-    ),
+    FIRST_SURNAME,
+    SECOND_SURNAME,
+    NATIONAL_ID,
     Column(
         "sex",
         "Sexo",
@@ -170,14 +177,10 @@ RELEASE_LIST_COLUMNS: tuple[Column, ...] = (
         help=_("as published; or the three name columns below"),
     ),
     Column("given_names", "Nombres", "Given names", ("names",)),
-    Column("first_surname", "Primer apellido", "First surname", ("apellido", "surname")),
-    Column("second_surname", "Segundo apellido", "Second surname"),
-    Column(
-        "national_id",
-        "Cédula",
-        "National id",
-        ("ci", "cedula de identidad", "id number"),
-        help=_("optional; an exact match on the cédula comes before any name"),
+    dataclasses.replace(FIRST_SURNAME, required=False),
+    SECOND_SURNAME,
+    dataclasses.replace(
+        NATIONAL_ID, help=_("optional; an exact match on the cédula comes before any name")
     ),
     Column(
         "released_on",
