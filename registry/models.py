@@ -376,7 +376,9 @@ class Person(HashedNationalIdMixin, models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.set_computed_fields()
+        self.slug = person_slug(self.name)
+        if self.birth_date:
+            self.birth_year = self.birth_date.year
         if self.pk is not None and not self._state.adding:
             self.version += 1
             if kwargs.get("update_fields") is not None:
@@ -391,13 +393,6 @@ class Person(HashedNationalIdMixin, models.Model):
         # The database holds this rule too; checking it here names it in the form.
         if self.record_state == RecordState.PUBLISHED and not self.may_be_published():
             raise ValidationError({"record_state": PUBLICATION_RULE})
-
-    def set_computed_fields(self) -> None:
-        """Slug, birth year and national-id hash, as save sets them (bulk inserts call it)."""
-        self.slug = person_slug(self.name)
-        if self.birth_date:
-            self.birth_year = self.birth_date.year
-        self.set_national_id_hash()
 
     def may_be_published(self) -> bool:
         return (

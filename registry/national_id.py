@@ -57,7 +57,7 @@ class HashedNationalIdMixin:
                 raise ValidationError({"national_id": error.messages}) from error
 
     def set_national_id_hash(self) -> None:
-        """Normal form of the number and its look-up hash (save does it; bulk inserts call it)."""
+        """Normal form of the number and its look-up hash (save does it; bulk inserts must)."""
         if self.national_id:
             self.national_id = normalise_national_id(self.national_id)
             self.national_id_hash = national_id_hash(self.national_id)
