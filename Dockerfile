@@ -46,7 +46,7 @@ ENV WEB_CONCURRENCY=3
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 # Heartbeat files in /dev/shm: the overlay filesystem under /tmp can stall workers. A timeout longer
 # than the 30 s default, because full exports stream for longer than that.
-CMD ["gunicorn", "registry.wsgi:application", \
+CMD ["gunicorn", "config.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--access-logfile", "-", \
      "--worker-tmp-dir", "/dev/shm", \

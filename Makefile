@@ -50,9 +50,11 @@ test: messages chromium
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# ruff, the layering contracts (pyproject.toml), migrations and Django's checks.
 check: install messages-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 
@@ -66,7 +68,7 @@ lint: install
 	$(BIN)/ruff format .
 
 db-stop: install
-	$(PY) -c "from pathlib import Path; from registry.embedded_db import stop; stop(Path('.data/postgres'))"
+	$(PY) -c "from pathlib import Path; from lib.embedded_db import stop; stop(Path('.data/postgres'))"
 
 clean: db-stop
 	rm -rf $(VENV) .data

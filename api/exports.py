@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from api.authentication import Tier
 from api.serializers import profile_path_template
+from lib.vocabulary import DatePrecision, PersonStatus, VenezuelanState, VerificationLevel
 from registry.models import Category, Sex
-from registry.vocabulary import DatePrecision, PersonStatus, VenezuelanState, VerificationLevel
 
 CHUNK_SIZE = 5000
 CSV_BOM = "\ufeff"

@@ -1,6 +1,6 @@
 """Query parameters of the people list and the exports.
 
-The public list's filters (registry.filters) plus `q`, `updated_after` and `ordering`. Every
+The public list's filters (cases.filters) plus `q`, `updated_after` and `ordering`. Every
 value is validated: an unknown choice, a malformed date or a short search answers 400 with a
 message per parameter, never a 500 and never a silently ignored filter.
 """
@@ -13,8 +13,8 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from api.pagination import MAX_PAGE_SIZE
-from registry.filters import PublishedPersonFilter
-from registry.national_id import looks_like_national_id
+from cases.filters import PublishedPersonFilter
+from lib.national_id import looks_like_national_id
 from registry.search import MAX_QUERY_LENGTH, MIN_QUERY_LENGTH, search_names
 
 # With `q`, the closest matches come first and at most this many are listed (one full page).

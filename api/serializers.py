@@ -27,14 +27,14 @@ from cases.models import (
     SourceKind,
 )
 from facilities.models import FacilityKind, OperatingStatus
-from registry.models import Category, Sex
-from registry.vocabulary import (
+from lib.vocabulary import (
     Agency,
     DatePrecision,
     PersonStatus,
     VenezuelanState,
     VerificationLevel,
 )
+from registry.models import Category, Sex
 
 PRECISE_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
@@ -57,7 +57,7 @@ def profile_path_template() -> str:
     canonical address, whatever language the API caller asked for.
     """
     with translation.override(settings.LANGUAGE_CODE):
-        return reverse("registry:person-detail", args=["PUBLICID", "SLUG"])
+        return reverse("public:person-detail", args=["PUBLICID", "SLUG"])
 
 
 def profile_path(template: str, public_id: str, slug: str) -> str:
@@ -66,7 +66,7 @@ def profile_path(template: str, public_id: str, slug: str) -> str:
 
 def facility_page_path(slug: str) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        return reverse("facilities:detail", args=[slug])
+        return reverse("public:facility-detail", args=[slug])
 
 
 class PreciseDateField(serializers.Field):

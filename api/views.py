@@ -38,6 +38,7 @@ from cases.models import (
     Source,
 )
 from facilities.models import Facility
+from lib.vocabulary import IN_CUSTODY_STATUSES, PersonStatus, VenezuelanState
 from registry.models import (
     PUBLIC_ID_ALPHABET,
     PUBLIC_ID_LENGTH,
@@ -46,7 +47,6 @@ from registry.models import (
     PersonRedirect,
     RecordState,
 )
-from registry.vocabulary import IN_CUSTODY_STATUSES, PersonStatus, VenezuelanState
 
 PUBLISHED = Q(record_state=RecordState.PUBLISHED)
 

@@ -9,9 +9,9 @@ from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedTextField
 
-from registry.audit import audited
-from registry.national_id import HashedNationalIdMixin
-from registry.vocabulary import (
+from lib.audit import audited
+from lib.national_id import HashedNationalIdMixin
+from lib.vocabulary import (
     Agency,
     DatePrecision,
     VenezuelanState,

@@ -2,7 +2,7 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
 from facilities.models import Facility
-from registry.admin_safety import SafeSaveAdmin
+from lib.admin import SafeSaveAdmin
 
 
 @admin.register(Facility)

@@ -4,8 +4,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from registry.audit import audited
-from registry.vocabulary import Agency, VenezuelanState, choices_check
+from lib.audit import audited
+from lib.vocabulary import Agency, VenezuelanState, choices_check
 
 
 class FacilityKind(models.TextChoices):
@@ -126,4 +126,4 @@ class Facility(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("facilities:detail", args=[self.slug])
+        return reverse("public:facility-detail", args=[self.slug])

@@ -18,9 +18,9 @@ from cases.models import Charge, ConditionKind, LegalStage, ReleaseKind, SourceK
 from cases.services import ConditionSpec
 from facilities.models import Facility
 from imports.columns import text_key
+from lib.national_id import national_id_hash, normalise_national_id
+from lib.vocabulary import Agency, DatePrecision, VenezuelanState, normalise_to_precision
 from registry.models import Category, Sex
-from registry.national_id import national_id_hash, normalise_national_id
-from registry.vocabulary import Agency, DatePrecision, VenezuelanState, normalise_to_precision
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_LENGTHS = {

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.vocabulary import choices_check
+from lib.vocabulary import choices_check
 
 
 class ImportState(models.TextChoices):

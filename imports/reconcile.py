@@ -32,9 +32,9 @@ from imports.services import (
     read_records,
     start_attempt,
 )
-from registry.audit import audit_reason
+from lib.audit import audit_reason
+from lib.national_id import national_id_hash, normalise_national_id
 from registry.models import Person, RecordState
-from registry.national_id import national_id_hash, normalise_national_id
 from registry.search import normalise, search_names
 
 # A name is proposed as matched when its closest record is this close (trigram similarity of

@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cases.models import MatchStatus, ReleaseClaim, ReleaseClaimName
+from lib.vocabulary import IN_CUSTODY_STATUSES
 from registry.models import Person, RecordState
-from registry.vocabulary import IN_CUSTODY_STATUSES
 
 NOT_LISTED_SHOWN = 200
 

@@ -42,10 +42,10 @@ from imports.matching import existing_people, likely_duplicates_of
 from imports.models import IN_PROGRESS_STATES, ImportJob, ImportState
 from imports.progress import Progress
 from imports.reader import ImportFileError, read_table
-from registry.audit import audit_reason
-from registry.bulk import copy_insert
+from lib.audit import audit_reason
+from lib.bulk import copy_insert
+from lib.vocabulary import Agency, PersonStatus
 from registry.models import Person, RecordState, Sex, age_on, person_slug
-from registry.vocabulary import Agency, PersonStatus
 
 BATCH = 1000
 # Advisory-lock namespace of a commit (with the job's id): one commit of a job at a time.
@@ -350,7 +350,7 @@ def _new_person(row: CleanRow, by_id: int) -> dict:
 
 
 def _insert_chunk(rows: list[CleanRow], by_id: int) -> None:
-    """New people and their case data, COPY per table (registry.bulk). clean_row has checked
+    """New people and their case data, COPY per table (lib.bulk). clean_row has checked
     every value; the database's constraints refuse anything else, with the whole import."""
     people = copy_insert(Person, [_new_person(row, by_id) for row in rows])
     detentions = copy_insert(

@@ -153,7 +153,7 @@ def import_upload(request):
     form = UploadForm(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
         job = _start(request, form, ImportKind.CASES)
-        return redirect(reverse("staff:import-detail", args=[job.pk]))
+        return redirect(reverse("imports:detail", args=[job.pk]))
     return _page(request, "imports/upload.html", form, ImportKind.CASES, CASE_COLUMNS)
 
 
@@ -165,7 +165,7 @@ def release_list_upload(request):
     form = ReleaseListForm(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
         job = _start(request, form, ImportKind.RELEASE_LIST)
-        return redirect(reverse("staff:import-detail", args=[job.pk]))
+        return redirect(reverse("imports:detail", args=[job.pk]))
     return _page(
         request,
         "imports/release_list_upload.html",
@@ -234,7 +234,7 @@ def import_confirm(request, pk: int):
             _confirm_list(request, job)
     else:
         _confirm_cases(request, job.pk)
-    return redirect(reverse("staff:import-detail", args=[job.pk]))
+    return redirect(reverse("imports:detail", args=[job.pk]))
 
 
 def _csv_response(rows: list[list], filename: str) -> HttpResponse:

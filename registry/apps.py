@@ -9,7 +9,7 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from registry.roles import ensure_roles
+        from lib.roles import ensure_roles
 
         # After every app: the permissions of apps migrated later must exist first.
         post_migrate.connect(ensure_roles, dispatch_uid="registry.ensure_roles")

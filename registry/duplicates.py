@@ -4,8 +4,8 @@ import datetime
 
 from django.db.models import Q
 
+from lib.national_id import looks_like_national_id, national_id_hash
 from registry.models import Person
-from registry.national_id import looks_like_national_id, national_id_hash
 from registry.search import search_names
 
 MAX_CANDIDATES = 5

@@ -16,16 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from encrypted_fields.fields import EncryptedTextField
 
-from registry.audit import audited
-from registry.national_id import HashedNationalIdMixin, national_id_hash
-from registry.search import SearchNormalised, SimpleTsvector
-from registry.vocabulary import (
+from lib.audit import audited
+from lib.national_id import HashedNationalIdMixin, national_id_hash
+from lib.vocabulary import (
     IN_CUSTODY_STATUSES,
     DatePrecision,
     PersonStatus,
     VerificationLevel,
     choices_check,
 )
+from registry.search import SearchNormalised, SimpleTsvector
 
 PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 PUBLIC_ID_LENGTH = 10
@@ -280,7 +280,7 @@ class Person(HashedNationalIdMixin, models.Model):
         editable=False,
         related_name="+",
     )
-    # Optimistic locking: a save based on an older version is refused (registry.locking).
+    # Optimistic locking: a save based on an older version is refused (lib.locking).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -386,7 +386,7 @@ class Person(HashedNationalIdMixin, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:person-detail", args=[self.public_id, self.slug])
+        return reverse("public:person-detail", args=[self.public_id, self.slug])
 
     def clean(self) -> None:
         super().clean()

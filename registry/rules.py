@@ -2,8 +2,8 @@
 
 import rules
 
+from lib.roles import COORDINADOR, DOCUMENTALISTA, VERIFICADOR
 from registry.models import RecordState
-from registry.roles import COORDINADOR, DOCUMENTALISTA, VERIFICADOR
 
 is_documentalista = rules.is_group_member(DOCUMENTALISTA)
 is_verificador = rules.is_group_member(VERIFICADOR)

@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin_safety import SafeSaveAdmin
-from registry.vocabulary import PersonStatus
+from lib.admin import SafeSaveAdmin
+from lib.vocabulary import PersonStatus
 from stats.models import ExternalTotal, MonthlySnapshot
 
 

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from registry.vocabulary import PersonStatus
+from lib.vocabulary import PersonStatus
 from stats import charts, queries
 
 CHART_ROWS = 12  # longer breakdowns show the largest rows and one "all the others" bar

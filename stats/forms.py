@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility
+from lib.vocabulary import VenezuelanState
 from registry.models import Category, Sex, country_choices
-from registry.vocabulary import VenezuelanState
 from stats import queries
 
 EARLIEST = datetime.date(1900, 1, 1)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import HttpsURLField
-from registry.vocabulary import IN_CUSTODY_STATUSES, PersonStatus
+from lib.vocabulary import IN_CUSTODY_STATUSES, PersonStatus
 
 
 class DailyFigure(models.Model):

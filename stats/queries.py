@@ -30,8 +30,8 @@ from django_countries import countries
 
 from cases.models import MatchStatus, ReleaseClaim
 from facilities.models import Facility
+from lib.vocabulary import IN_CUSTODY_STATUSES, PersonStatus, VenezuelanState
 from registry.models import Category, Sex
-from registry.vocabulary import IN_CUSTODY_STATUSES, PersonStatus, VenezuelanState
 from stats.models import DailyFigure, ExternalTotal
 
 DAY, WEEK, MONTH = "day", "week", "month"
@@ -49,7 +49,7 @@ VENEZUELAN_ONLY, FOREIGN = "venezuelan", "foreign"
 
 @dataclasses.dataclass(frozen=True)
 class Filters:
-    """The public list's filters (registry.filters.PublishedPersonFilter), by the same rules:
+    """The public list's filters (cases.filters.PublishedPersonFilter), by the same rules:
     facility and state are those of the place of custody on the day."""
 
     facility_id: int | None = None

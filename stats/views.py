@@ -84,7 +84,7 @@ class StatisticsRequest:
         if self.day != timezone.localdate():
             return []
         filters = [(name, self.query[name]) for name in LIST_FILTERS if self.query.get(name)]
-        base = reverse("registry:person-list")
+        base = reverse("public:person-list")
         return [
             f"{base}?{urlencode([('status', status.value), *filters])}"
             for status in figures.STATUS_ORDER

@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
-from registry.celery import app as celery_app
-from registry.roles import COORDINADOR, DOCUMENTALISTA, VERIFICADOR
+from config.celery import app as celery_app
+from lib.roles import COORDINADOR, DOCUMENTALISTA, VERIFICADOR
 
 
 def make_staff(username: str, *groups: str, second_factor: bool = True):

@@ -6,8 +6,8 @@ import itertools
 from cases import services
 from cases.models import Detention
 from facilities.models import Facility, FacilityKind
+from lib.vocabulary import VerificationLevel
 from registry.models import ConsentBasis, Person, RecordState
-from registry.vocabulary import VerificationLevel
 
 _counter = itertools.count(1)
 

@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from cases.models import CustodyStay, Detention, Event, Release, ReleaseClaim, Source
+from lib.vocabulary import PersonStatus
 from registry.models import Person, RecordState
-from registry.vocabulary import PersonStatus
 
 pytestmark = pytest.mark.django_db
 

@@ -40,22 +40,22 @@ def public_requests(world) -> list[tuple[str, str, dict]]:
     requests = []
     for prefix in ("", "/en"):
         requests += [
-            ("get", prefix + reverse("registry:home"), {}),
-            ("get", prefix + reverse("registry:search"), {}),
-            ("get", prefix + reverse("registry:search"), {"q": "zoila oculta"}),
-            ("post", prefix + reverse("registry:search"), {"q": "zoila oculta"}),
-            ("post", prefix + reverse("registry:search"), {"q": "publio visible"}),
-            ("post", prefix + reverse("registry:search"), {"q": SECRET_NATIONAL_ID}),
-            ("post", prefix + reverse("registry:search"), {"q": "V-31415927"}),
-            ("get", prefix + reverse("registry:person-list"), {}),
-            ("get", prefix + reverse("registry:person-list"), {"status": "detained"}),
-            ("get", prefix + reverse("registry:person-list"), {"facility": prison.slug}),
+            ("get", prefix + reverse("public:home"), {}),
+            ("get", prefix + reverse("public:search"), {}),
+            ("get", prefix + reverse("public:search"), {"q": "zoila oculta"}),
+            ("post", prefix + reverse("public:search"), {"q": "zoila oculta"}),
+            ("post", prefix + reverse("public:search"), {"q": "publio visible"}),
+            ("post", prefix + reverse("public:search"), {"q": SECRET_NATIONAL_ID}),
+            ("post", prefix + reverse("public:search"), {"q": "V-31415927"}),
+            ("get", prefix + reverse("public:person-list"), {}),
+            ("get", prefix + reverse("public:person-list"), {"status": "detained"}),
+            ("get", prefix + reverse("public:person-list"), {"facility": prison.slug}),
             ("get", prefix + person.get_absolute_url(), {}),
-            ("get", prefix + reverse("registry:person-short", args=[person.public_id]), {}),
-            ("get", prefix + reverse("facilities:list"), {}),
+            ("get", prefix + reverse("public:person-short", args=[person.public_id]), {}),
+            ("get", prefix + reverse("public:facility-list"), {}),
             ("get", prefix + prison.get_absolute_url(), {}),
-            ("get", prefix + reverse("registry:information"), {}),
-            ("get", prefix + reverse("registry:information-thanks"), {}),
+            ("get", prefix + reverse("public:information"), {}),
+            ("get", prefix + reverse("public:information-thanks"), {}),
             ("get", prefix + reverse("stats:index"), {}),
             ("get", prefix + reverse("stats:index"), {"date": "2025-03-01", "state": "miranda"}),
             ("get", prefix + reverse("stats:index"), {"facility": prison.slug, "interval": "day"}),
@@ -74,15 +74,15 @@ def public_requests(world) -> list[tuple[str, str, dict]]:
 
 
 PUBLIC_URL_NAMES = {
-    "registry:home",
-    "registry:search",
-    "registry:person-list",
-    "registry:person-detail",
-    "registry:person-short",
-    "registry:information",
-    "registry:information-thanks",
-    "facilities:list",
-    "facilities:detail",
+    "public:home",
+    "public:search",
+    "public:person-list",
+    "public:person-detail",
+    "public:person-short",
+    "public:information",
+    "public:information-thanks",
+    "public:facility-list",
+    "public:facility-detail",
     "stats:index",
     "stats:claims",
     "stats:csv",
@@ -119,7 +119,7 @@ def test_the_planted_world_is_really_visible_where_it_should_be(client, world):
     profile = client.get(world["person"].get_absolute_url()).content.decode()
     assert "Publio Visible Abierto" in profile and "Audiencia pública" in profile
     assert "Nota pública" in profile
-    found = client.post(reverse("registry:search"), {"q": SECRET_NATIONAL_ID}).content.decode()
+    found = client.post(reverse("public:search"), {"q": SECRET_NATIONAL_ID}).content.decode()
     assert world["person"].get_absolute_url() in found
 
 
@@ -136,7 +136,7 @@ def test_every_public_url_is_scanned():
 
     # Sign-in pages show no case data; staff pages are covered by the permission matrix; the
     # API is scanned by tests/api/test_privacy_api.py.
-    not_public = ("set_language", "account_", "mfa_", "staff:", "api:")
+    not_public = ("set_language", "account_", "mfa_", "staff:", "imports:", "api:")
     public = {
         name for name in names(get_resolver().url_patterns) if not name.startswith(not_public)
     }

@@ -6,7 +6,7 @@ import django.contrib.postgres.constraints
 import django.contrib.postgres.fields.ranges
 import django.db.models.deletion
 import encrypted_fields.fields
-import registry.national_id
+import lib.national_id
 from django.conf import settings
 from django.db import migrations, models
 
@@ -143,7 +143,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'names in the claim',
                 'ordering': ['id'],
             },
-            bases=(registry.national_id.HashedNationalIdMixin, models.Model),
+            bases=(lib.national_id.HashedNationalIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='ReleaseCondition',

@@ -6,7 +6,7 @@ import django.db.models.deletion
 import django.db.models.functions.datetime
 import encrypted_fields.fields
 import registry.models
-import registry.national_id
+import lib.national_id
 from django.db import migrations, models
 
 
@@ -66,6 +66,6 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['record_state', 'current_status'], name='registry_pe_record__37c501_idx')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('sex__in', ['female', 'male', 'other', 'unknown'])), name='person_sex_valid', violation_error_message='Choose a valid sex.'), models.CheckConstraint(condition=models.Q(('record_state__in', ['draft', 'submitted', 'verified', 'published', 'unpublished', 'removed'])), name='person_record_state_valid', violation_error_message='Choose a valid record state.'), models.CheckConstraint(condition=models.Q(('consent_basis__in', ['none', 'family', 'person', 'public_figure'])), name='person_consent_basis_valid', violation_error_message='Choose a valid consent.'), models.CheckConstraint(condition=models.Q(('verification_level__in', ['reported', 'corroborated', 'verified'])), name='person_verification_level_valid', violation_error_message='Choose a valid verification level.'), models.CheckConstraint(condition=models.Q(('current_status__in', ['detained', 'whereabouts_unknown', 'house_arrest', 'released_conditional', 'released', 'deceased_in_custody', ''])), name='person_current_status_valid', violation_error_message='Choose a valid status.'), models.CheckConstraint(condition=models.Q(('categories__contained_by', ['journalist', 'politician', 'party_member', 'military', 'defender', 'student', 'union_leader', 'protester', 'election_witness', 'relative_of_target', 'foreign_national', 'other'])), name='person_categories_valid', violation_error_message='Choose valid categories.'), models.CheckConstraint(condition=models.Q(('birth_year__isnull', True), models.Q(('birth_year__gte', 1900), ('birth_year__lte', 2100)), _connector='OR'), name='person_birth_year_plausible', violation_error_message='Enter a birth year between 1900 and 2100.'), models.CheckConstraint(condition=models.Q(('birth_date__isnull', True), ('birth_year__isnull', True), ('birth_year', django.db.models.functions.datetime.ExtractYear('birth_date')), _connector='OR'), name='person_birth_year_matches_date', violation_error_message='The birth year does not match the birth date.'), models.CheckConstraint(condition=models.Q(models.Q(('consent_basis', 'none'), _negated=True), ('consent_recorded_on__isnull', True), _connector='OR'), name='person_consent_date_needs_consent', violation_error_message='A consent date needs a kind of consent.'), models.CheckConstraint(condition=models.Q(models.Q(('record_state', 'published'), _negated=True), models.Q(('verification_level', 'verified'), models.Q(('consent_basis', 'none'), _negated=True), ('minor_at_detention', False), ('reported_as_minor', False)), _connector='OR'), name='person_published_needs_verification_consent_adult', violation_error_message='Only a verified record with recorded consent, of a person who was not a minor at detention, can be published.')],
             },
-            bases=(registry.national_id.HashedNationalIdMixin, models.Model),
+            bases=(lib.national_id.HashedNationalIdMixin, models.Model),
         ),
     ]

@@ -4,8 +4,8 @@ from django import template
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from lib.vocabulary import DatePrecision, PersonStatus
 from registry.models import Category
-from registry.vocabulary import DatePrecision, PersonStatus
 
 register = template.Library()
 

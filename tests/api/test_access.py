@@ -175,14 +175,14 @@ def test_stats_match_the_public_site(api_anonymous, client, jesus):
     hidden = factories.person(given_names="Oculta")
     factories.detained(hidden)
     stats = api_anonymous.get(reverse("api:stats")).json()
-    home = client.get(reverse("registry:home")).context["headline_counts"]
+    home = client.get(reverse("public:home")).context["headline_counts"]
     by_status = {row["code"]: row["count"] for row in stats["by_status"]["counts"]}
     for headline in home:
         assert by_status[headline["status"]] == headline["count"]
     assert stats["published_people"] == 2
     assert stats["political_prisoners"] == 2
     assert stats["political_prisoners_statuses"] == ["detained", "whereabouts_unknown"]
-    facilities = client.get(reverse("facilities:list")).context["facilities"]
+    facilities = client.get(reverse("public:facility-list")).context["facilities"]
     by_facility = {row["code"]: row["count"] for row in stats["by_facility"]["counts"]}
     assert by_facility == {facility.slug: facility.published_held for facility in facilities}
     assert stats["by_facility"]["statuses"] == ["detained"]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from cases import services
 from cases.models import ConditionKind, ReleaseClaim, ReleaseKind
 from cases.services import ConditionSpec
-from registry.vocabulary import DatePrecision, PersonStatus
+from lib.vocabulary import DatePrecision, PersonStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db

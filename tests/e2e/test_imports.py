@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from cases.models import MatchStatus, ReleaseClaim, ReleaseClaimName
 from imports.models import ImportJob
 from imports.tasks import validate_import
-from registry.roles import DOCUMENTALISTA, VERIFICADOR
+from lib.roles import DOCUMENTALISTA, VERIFICADOR
 from tests import factories
 from tests.conftest import make_staff
 from tests.e2e.conftest import sign_in

@@ -12,8 +12,8 @@ from django.utils import translation
 from cases.models import Detention, Source
 from imports.models import ImportJob, ImportState
 from imports.tasks import commit_import, validate_import
+from lib.national_id import national_id_hash
 from registry.models import Person, RecordState
-from registry.national_id import national_id_hash
 from tests import factories
 from tests.imports.conftest import committed, csv_bytes, make_job, row, validated
 
@@ -42,22 +42,22 @@ def test_happy_path_through_the_staff_pages(
     upload = io.BytesIO(data)
     upload.name = "casos.csv"
     with django_capture_on_commit_callbacks(execute=True):
-        response = documentalista.post(reverse("staff:import-upload"), {"file": upload})
+        response = documentalista.post(reverse("imports:upload"), {"file": upload})
     job = ImportJob.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("staff:import-detail", args=[job.pk])
+    assert response["Location"] == reverse("imports:detail", args=[job.pk])
     assert job.state == ImportState.VALIDATED, job.errors
     assert job.errors == []
     assert job.rows_total == job.rows_done == 3
     assert job.counts["new"] == 3 and job.counts["unchanged"] == 0
     assert Person.objects.count() == 0  # the dry run writes nothing
 
-    page = documentalista.get(reverse("staff:import-detail", args=[job.pk]))
+    page = documentalista.get(reverse("imports:detail", args=[job.pk]))
     assert page.status_code == 200
-    assert reverse("staff:import-confirm", args=[job.pk]).encode() in page.content
+    assert reverse("imports:confirm", args=[job.pk]).encode() in page.content
 
     with django_capture_on_commit_callbacks(execute=True):
-        documentalista.post(reverse("staff:import-confirm", args=[job.pk]))
+        documentalista.post(reverse("imports:confirm", args=[job.pk]))
     job.refresh_from_db()
     assert job.state == ImportState.COMMITTED
     assert job.counts["created"] == 3
@@ -85,12 +85,12 @@ def test_happy_path_through_the_staff_pages(
 def test_the_status_fragment_polls_while_in_progress(documentalista, reference):
     job = make_job(csv_bytes([row()]))
     fragment = documentalista.get(
-        reverse("staff:import-detail", args=[job.pk]), headers={"HX-Request": "true"}
+        reverse("imports:detail", args=[job.pk]), headers={"HX-Request": "true"}
     ).content.decode()
     assert 'hx-trigger="every 1s"' in fragment and "<progress" in fragment
     validate_import.delay(job.pk)
     fragment = documentalista.get(
-        reverse("staff:import-detail", args=[job.pk]), headers={"HX-Request": "true"}
+        reverse("imports:detail", args=[job.pk]), headers={"HX-Request": "true"}
     ).content.decode()
     assert "hx-trigger" not in fragment and "<progress" not in fragment
 
@@ -150,10 +150,10 @@ def test_every_bad_row_is_reported_and_nothing_is_written(documentalista, refere
     assert job.counts["rows_with_errors"] == 8
     assert not job.can_commit
 
-    page = documentalista.get(reverse("staff:import-detail", args=[job.pk])).content.decode()
+    page = documentalista.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert "Cárcel inventada" in page
-    assert reverse("staff:import-confirm", args=[job.pk]) not in page
-    response = documentalista.post(reverse("staff:import-confirm", args=[job.pk]))
+    assert reverse("imports:confirm", args=[job.pk]) not in page
+    response = documentalista.post(reverse("imports:confirm", args=[job.pk]))
     assert response.status_code == 302
     assert commit_import.delay(job.pk, documentalista.user.pk).get() == "skipped"
     job.refresh_from_db()
@@ -246,7 +246,7 @@ def test_ten_megabytes_of_garbage_are_refused_as_a_whole(documentalista, referen
     garbage = random.Random(6).randbytes(10 * 1024 * 1024)
     upload = io.BytesIO(garbage)
     upload.name = "casos.csv"
-    response = documentalista.post(reverse("staff:import-upload"), {"file": upload})
+    response = documentalista.post(reverse("imports:upload"), {"file": upload})
     assert response.status_code == 302
     job = ImportJob.objects.get()
     validate_import.delay(job.pk)
@@ -262,7 +262,7 @@ def test_oversized_files_are_refused_at_upload_and_by_the_reader(documentalista,
     assert len(data) > 200
     upload = io.BytesIO(data)
     upload.name = "grande.csv"
-    response = documentalista.post(reverse("staff:import-upload"), {"file": upload})
+    response = documentalista.post(reverse("imports:upload"), {"file": upload})
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
     assert ImportJob.objects.count() == 0
@@ -273,7 +273,7 @@ def test_oversized_files_are_refused_at_upload_and_by_the_reader(documentalista,
 def test_the_upload_refuses_other_file_types(documentalista):
     upload = io.BytesIO(b"Nombres\n")
     upload.name = "casos.pdf"
-    response = documentalista.post(reverse("staff:import-upload"), {"file": upload})
+    response = documentalista.post(reverse("imports:upload"), {"file": upload})
     assert response.context["form"].has_error("file", "file_type")
     assert ImportJob.objects.count() == 0
 
@@ -326,7 +326,7 @@ def test_likely_duplicates_are_counted(documentalista, reference):
 
 
 def test_the_template_is_importable(documentalista, reference):
-    response = documentalista.get(reverse("staff:import-template"))
+    response = documentalista.get(reverse("imports:template"))
     assert response["Content-Type"].startswith("text/csv")
     data = b"".join(response)
     assert data.decode("utf-8-sig").startswith("Nombres,Primer apellido")

@@ -1,6 +1,6 @@
 """An import end to end through a real Celery worker and the machine's Redis.
 
-The worker is a separate process (`celery -A registry worker`) reading the test database; the
+The worker is a separate process (`celery -A config worker`) reading the test database; the
 test sends the tasks through the broker, as production does. Skipped, with the reason, only when
 no broker answers (CI sets CELERY_BROKER_URL; the default is the local Redis).
 """
@@ -21,10 +21,10 @@ from django.db import connection
 from django.utils import timezone
 
 from cases.models import Detention
+from config.celery import app as celery_app
 from imports import services
 from imports.models import ImportJob, ImportState
 from imports.tasks import commit_import, queue_next_step, validate_import
-from registry.celery import app as celery_app
 from registry.models import Person, RecordState
 from tests.conftest import make_staff
 from tests.imports.conftest import csv_bytes, make_job, row
@@ -73,7 +73,7 @@ def start_worker(settings, tmp_path):
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": BROKER,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DJANGO_SETTINGS_MODULE": "registry.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     processes = []
 
@@ -84,7 +84,7 @@ def start_worker(settings, tmp_path):
                 "-m",
                 "celery",
                 "-A",
-                "registry",
+                "config",
                 "worker",
                 "--pool=solo",
                 "--concurrency=1",

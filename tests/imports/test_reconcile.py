@@ -78,7 +78,7 @@ def upload_list(client, capture, rows=OFFICIAL_LIST, **claim) -> ImportJob:
     }
     with capture(execute=True):
         response = client.post(
-            reverse("staff:release-list-upload"), {"file": list_csv(rows), **fields}
+            reverse("imports:release-list-upload"), {"file": list_csv(rows), **fields}
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     return ImportJob.objects.filter(kind=ImportKind.RELEASE_LIST).latest("pk")
@@ -109,12 +109,12 @@ def test_a_list_is_matched_confirmed_and_recorded_as_a_claim(
     assert matches[7]["name"].startswith("'=")
     assert job.counts["unknown"] == 2
 
-    page = verificador.get(reverse("staff:import-detail", args=[job.pk])).content.decode()
+    page = verificador.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert 'name="row-3"' in page and "Gómez" in page and "Díaz" in page
 
     decisions = {"row-3": str(registry["jose_gomez"].pk), "row-6": str(registry["luis"].pk)}
     with django_capture_on_commit_callbacks(execute=True):
-        verificador.post(reverse("staff:import-confirm", args=[job.pk]), decisions)
+        verificador.post(reverse("imports:confirm", args=[job.pk]), decisions)
     job.refresh_from_db()
     assert job.state == ImportState.COMMITTED, job.errors
     assert not job.file
@@ -138,7 +138,7 @@ def test_a_list_is_matched_confirmed_and_recorded_as_a_claim(
     registry["ana"].refresh_from_db()
     assert registry["ana"].current_status == "detained"
 
-    report = verificador.get(reverse("staff:claim-reconciliation", args=[claim.pk]))
+    report = verificador.get(reverse("imports:claim-reconciliation", args=[claim.pk]))
     figures = report.context["report"]
     assert (figures.claimed, figures.listed, figures.matched, figures.unknown) == (116, 6, 4, 2)
     assert (figures.matched_verified, figures.matched_in_custody) == (1, 3)
@@ -164,10 +164,10 @@ def test_the_report_downloads_as_csv_without_private_data(
 ):
     job = upload_list(coordinador, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        coordinador.post(reverse("staff:import-confirm", args=[job.pk]))
+        coordinador.post(reverse("imports:confirm", args=[job.pk]))
     claim = ReleaseClaim.objects.get()
     response = coordinador.get(
-        reverse("staff:claim-reconciliation", args=[claim.pk]), {"formato": "csv"}
+        reverse("imports:claim-reconciliation", args=[claim.pk]), {"formato": "csv"}
     )
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
@@ -184,7 +184,7 @@ def test_a_decision_that_is_not_a_candidate_is_refused(
     job = upload_list(verificador, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         response = verificador.post(
-            reverse("staff:import-confirm", args=[job.pk]), {"row-5": str(registry["pedro"].pk)}
+            reverse("imports:confirm", args=[job.pk]), {"row-5": str(registry["pedro"].pk)}
         )
     assert response.status_code == 302
     job.refresh_from_db()
@@ -199,7 +199,7 @@ def test_a_documentalista_cannot_record_a_list(
 ):
     job = upload_list(verificador, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        documentalista.post(reverse("staff:import-confirm", args=[job.pk]))
+        documentalista.post(reverse("imports:confirm", args=[job.pk]))
     job.refresh_from_db()
     assert job.state == ImportState.VALIDATED and ReleaseClaim.objects.count() == 0
 
@@ -214,7 +214,7 @@ def test_a_list_can_belong_to_a_claim_already_recorded(
         verificador, django_capture_on_commit_callbacks, rows=OFFICIAL_LIST[:2], claim=claim.pk
     )
     with django_capture_on_commit_callbacks(execute=True):
-        verificador.post(reverse("staff:import-confirm", args=[job.pk]))
+        verificador.post(reverse("imports:confirm", args=[job.pk]))
     claim.refresh_from_db()
     assert ReleaseClaim.objects.count() == 1
     assert claim.names.count() == 2 and claim.names_published and claim.claimed_count == 41
@@ -224,7 +224,7 @@ def test_bad_lists_and_bad_claim_fields_get_clear_messages(
     verificador, registry, django_capture_on_commit_callbacks
 ):
     response = verificador.post(
-        reverse("staff:release-list-upload"), {"file": list_csv(OFFICIAL_LIST), "claimant": ""}
+        reverse("imports:release-list-upload"), {"file": list_csv(OFFICIAL_LIST), "claimant": ""}
     )
     assert response.status_code == 200
     assert "Hace falta para un anuncio nuevo." in response.content.decode()
@@ -234,7 +234,7 @@ def test_bad_lists_and_bad_claim_fields_get_clear_messages(
     buffer.name = "sin-nombres.csv"
     with django_capture_on_commit_callbacks(execute=True), translation.override("es"):
         verificador.post(
-            reverse("staff:release-list-upload"),
+            reverse("imports:release-list-upload"),
             {"file": buffer, "announced_on": "2026-01-09", "claimant": "Ministro"},
         )
     job = ImportJob.objects.get()

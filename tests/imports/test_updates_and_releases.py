@@ -14,8 +14,8 @@ from cases.services import person_refresh_status, release_record, release_verify
 from imports import services
 from imports.models import ImportJob, ImportState
 from imports.tasks import sweep_stale_imports
+from lib.vocabulary import PersonStatus
 from registry.models import Person, RecordState
-from registry.vocabulary import PersonStatus
 from tests import factories
 from tests.imports.conftest import committed, csv_bytes, make_job, row, validated
 

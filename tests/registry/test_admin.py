@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import CustodyStay, Detention
+from lib.vocabulary import PersonStatus
 from registry.models import Person
-from registry.vocabulary import PersonStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -38,7 +38,7 @@ def test_home_counts_published_people_by_status_and_says_what_it_counts(client):
     for state in (RecordState.DRAFT, RecordState.SUBMITTED, RecordState.REMOVED):
         factories.detained(factories.person(record_state=state, given_names="CANARIO-OCULTO"))
 
-    response = client.get(reverse("registry:home"))
+    response = client.get(reverse("public:home"))
     assert response.status_code == 200
     assert figures(response) == {
         "detained": 3,

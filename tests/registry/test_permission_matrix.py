@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from api.models import Partner, PartnerAPIKey
+from cases import services
 from cases.models import ReleaseClaim
 from imports.models import ImportJob
-from registry import services
 from registry.models import ConsentBasis, RecordState
 from tests import factories
 from tests.conftest import make_staff, signed_in
@@ -52,7 +52,7 @@ ADMIN_ADD_PAGES = {
     "facilities.facility": COORDINATOR_ONLY,
     "registry.informationsubmission": COORDINATOR_ONLY,
     "cases.releaseclaim": (SIGN_IN, 403, 200, 200),
-    # The role groups are kept by registry.roles.ensure_roles, not edited by hand.
+    # The role groups are kept by lib.roles.ensure_roles, not edited by hand.
     "auth.group": NOBODY,
     # Snapshots are frozen by a command and never edited.
     "stats.monthlysnapshot": NOBODY,
@@ -135,27 +135,27 @@ def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
         ),
         reverse("admin:index"): ("admin:index", (SIGN_IN, 200, 200, 200)),
         # Bulk import: every role may import; confirming is POST only.
-        reverse("staff:import-upload"): ("staff:import-upload", (SIGN_IN, 200, 200, 200)),
-        reverse("staff:import-template"): ("staff:import-template", (SIGN_IN, 200, 200, 200)),
-        reverse("staff:import-detail", args=[records["import_job"].pk]): (
-            "staff:import-detail",
+        reverse("imports:upload"): ("imports:upload", (SIGN_IN, 200, 200, 200)),
+        reverse("imports:template"): ("imports:template", (SIGN_IN, 200, 200, 200)),
+        reverse("imports:detail", args=[records["import_job"].pk]): (
+            "imports:detail",
             (SIGN_IN, 200, 200, 200),
         ),
-        reverse("staff:import-confirm", args=[records["import_job"].pk]): (
-            "staff:import-confirm",
+        reverse("imports:confirm", args=[records["import_job"].pk]): (
+            "imports:confirm",
             (SIGN_IN, 405, 405, 405),
         ),
         # Lists of released people become release claims: verifiers and coordinators only.
-        reverse("staff:release-list-upload"): (
-            "staff:release-list-upload",
+        reverse("imports:release-list-upload"): (
+            "imports:release-list-upload",
             (SIGN_IN, 403, 200, 200),
         ),
-        reverse("staff:release-list-template"): (
-            "staff:release-list-template",
+        reverse("imports:release-list-template"): (
+            "imports:release-list-template",
             (SIGN_IN, 200, 200, 200),
         ),
-        reverse("staff:claim-reconciliation", args=[records["claim"].pk]): (
-            "staff:claim-reconciliation",
+        reverse("imports:claim-reconciliation", args=[records["claim"].pk]): (
+            "imports:claim-reconciliation",
             (SIGN_IN, 200, 200, 200),
         ),
     }

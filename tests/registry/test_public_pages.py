@@ -36,16 +36,16 @@ def page(client, url, **params):
 
 
 def test_search_from_the_home_page_form_finds_a_name_without_accents(client, jesus):
-    home = page(client, reverse("registry:home"))
+    home = page(client, reverse("public:home"))
     assert 'action="/buscar/" method="post"' in home
-    results = page(client, reverse("registry:search"), q="jesus armas")
+    results = page(client, reverse("public:search"), q="jesus armas")
     assert jesus.get_absolute_url() in results
     assert "El Helicoide" in results and "Detenido" in results
 
 
 def test_search_as_you_type_returns_only_the_results_fragment(client, jesus):
     response = client.post(
-        reverse("registry:search"), {"q": "jesus arm"}, headers={"HX-Request": "true"}
+        reverse("public:search"), {"q": "jesus arm"}, headers={"HX-Request": "true"}
     )
     fragment = response.content.decode()
     assert response.status_code == 200
@@ -55,7 +55,7 @@ def test_search_as_you_type_returns_only_the_results_fragment(client, jesus):
 
 @pytest.mark.parametrize("typed", ["V-20.123.987", "20123987", "20.123.987", "v20123987"])
 def test_a_national_id_finds_the_person_without_ever_showing_the_number(client, jesus, typed):
-    response = client.post(reverse("registry:search"), {"q": typed})
+    response = client.post(reverse("public:search"), {"q": typed})
     results = response.content.decode()
     assert jesus.get_absolute_url() in results
     # The number never appears, except as the searcher's own input echoed in the box.
@@ -64,9 +64,9 @@ def test_a_national_id_finds_the_person_without_ever_showing_the_number(client, 
 
 
 def test_nothing_found_offers_the_send_information_path(client, jesus):
-    results = page(client, reverse("registry:search"), q="Nadie Inexistente")
+    results = page(client, reverse("public:search"), q="Nadie Inexistente")
     assert "No hay ningún registro publicado" in results
-    assert reverse("registry:information") + "?nombre=Nadie%20Inexistente" in results
+    assert reverse("public:information") + "?nombre=Nadie%20Inexistente" in results
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_nothing_found_offers_the_send_information_path(client, jesus):
     ],
 )
 def test_bad_search_input_gets_a_friendly_page(client, jesus, query):
-    response = client.get(reverse("registry:search"), {"q": query})
+    response = client.get(reverse("public:search"), {"q": query})
     assert response.status_code == 200
     body = response.content.decode()
     assert "<script>alert(1)</script>" not in body
@@ -94,7 +94,7 @@ def test_bad_search_input_gets_a_friendly_page(client, jesus, query):
 
 def test_search_with_a_nul_byte_or_broken_utf8_is_refused_politely(client, jesus):
     for raw in ("q=jes%00us", "q=%ED%A0%80%ED%A0%80abc", "q=%FF%FE%FD"):
-        response = client.get(reverse("registry:search") + "?" + raw)
+        response = client.get(reverse("public:search") + "?" + raw)
         assert response.status_code in (200, 400)
 
 
@@ -140,9 +140,9 @@ def test_profile_in_english(client, jesus):
 
 
 def test_a_wrong_or_missing_slug_redirects_to_the_canonical_address(client, jesus):
-    response = client.get(reverse("registry:person-short", args=[jesus.public_id]))
+    response = client.get(reverse("public:person-short", args=[jesus.public_id]))
     assert response.status_code == 301 and response["Location"] == jesus.get_absolute_url()
-    response = client.get(reverse("registry:person-detail", args=[jesus.public_id, "otro-nombre"]))
+    response = client.get(reverse("public:person-detail", args=[jesus.public_id, "otro-nombre"]))
     assert response.status_code == 301 and response["Location"] == jesus.get_absolute_url()
 
 
@@ -161,17 +161,17 @@ def test_taken_down_records_answer_410_gone_with_no_data(client, jesus, state):
     response = client.get(jesus.get_absolute_url())
     assert response.status_code == 410
     assert "Armas" not in response.content.decode()
-    assert "Armas" not in page(client, reverse("registry:search"), q="jesus armas")
+    assert "Armas" not in page(client, reverse("public:search"), q="jesus armas")
 
 
 def test_unknown_public_id_is_404(client):
-    assert client.get(reverse("registry:person-short", args=["zzzzzzzzzz"])).status_code == 404
+    assert client.get(reverse("public:person-short", args=["zzzzzzzzzz"])).status_code == 404
 
 
 def test_list_filters_and_counts(client, jesus):
     other = factories.published_person(given_names="Ana", first_surname="Salas", sex="female")
     services.detention_open(person=other, arrested_on=D(2025, 6, 1), whereabouts_unknown=True)
-    url = reverse("registry:person-list")
+    url = reverse("public:person-list")
     assert "2 registros publicados" in page(client, url)
     only_unknown = page(client, url, status="whereabouts_unknown")
     assert "Ana Salas" in only_unknown and "Jesús Armas" not in only_unknown
@@ -199,7 +199,7 @@ def test_list_filters_and_counts(client, jesus):
     ],
 )
 def test_bad_list_parameters_get_a_friendly_page(client, jesus, params):
-    response = client.get(reverse("registry:person-list"), params)
+    response = client.get(reverse("public:person-list"), params)
     assert response.status_code == 200
 
 
@@ -208,15 +208,15 @@ def test_facility_pages_count_published_people_only(client, jesus):
     helicoide = jesus.current_facility
     hidden = factories.person(given_names="CANARIO")
     factories.detained(hidden, place=helicoide)
-    listing = page(client, reverse("facilities:list"))
+    listing = page(client, reverse("public:facility-list"))
     assert "El Helicoide" in listing
     detail = page(client, helicoide.get_absolute_url())
     assert "Jesús Armas Guanipa" in detail and "CANARIO" not in detail
-    assert client.get(reverse("facilities:detail", args=["no-existe"])).status_code == 404
+    assert client.get(reverse("public:facility-detail", args=["no-existe"])).status_code == 404
 
 
 def test_information_form_stores_a_submission_for_staff(client, jesus):
-    url = reverse("registry:information")
+    url = reverse("public:information")
     assert "Armas" in page(client, url, nombre="Jesús Armas")
     response = client.post(
         url,
@@ -232,11 +232,11 @@ def test_information_form_stores_a_submission_for_staff(client, jesus):
 
 
 def test_information_form_errors_are_translated_and_nothing_is_stored(client):
-    response = client.post(reverse("registry:information"), {"about_name": "", "message": ""})
+    response = client.post(reverse("public:information"), {"about_name": "", "message": ""})
     assert response.status_code == 200
     assert "Este campo es" in response.content.decode()  # Django's own Spanish message
     response = client.post(
-        reverse("registry:information"), {"about_name": "X", "message": "y" * 10_001}
+        reverse("public:information"), {"about_name": "X", "message": "y" * 10_001}
     )
     assert response.status_code == 200
     assert not InformationSubmission.objects.exists()
@@ -244,7 +244,7 @@ def test_information_form_errors_are_translated_and_nothing_is_stored(client):
 
 def test_the_honeypot_drops_bot_submissions(client):
     response = client.post(
-        reverse("registry:information"),
+        reverse("public:information"),
         {"about_name": "X", "message": "spam", "website": "http://spam"},
     )
     assert response.status_code == 302

@@ -17,16 +17,16 @@ import pytest
 from django.db import connection
 from django.utils.text import slugify
 
-from registry.management.commands.bench_search import TARGET_VARIANTS, Variant, name_variants
-from registry.management.commands.generate_people import (
+from bench.management.commands.bench_search import TARGET_VARIANTS, Variant, name_variants
+from bench.management.commands.generate_people import (
     LONG_TAIL_SURNAMES,
     NamePools,
     strip_accents,
     synthetic_names,
 )
+from lib.vocabulary import VerificationLevel
 from registry.models import ConsentBasis, Person, RecordState
 from registry.search import search_names
-from registry.vocabulary import VerificationLevel
 
 SEED = 2026
 PEOPLE = 350

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from cases.models import Detention, Event, ReleaseClaim, ReleaseClaimName, Source
+from lib.national_id import national_id_hash, normalise_national_id
 from registry.models import Person
-from registry.national_id import national_id_hash, normalise_national_id
 from tests import factories
 
 pytestmark = pytest.mark.django_db

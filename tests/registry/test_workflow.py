@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from cases import services
 from cases import services as case_services
 from cases.models import Event, Source
-from registry import services
+from lib.vocabulary import VerificationLevel
 from registry.models import ConsentBasis, Person, PersonRedirect, RecordState
-from registry.vocabulary import VerificationLevel
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -98,9 +98,9 @@ def test_takedown_needs_a_reason_and_the_record_disappears_everywhere(client, co
         services.person_remove(person=person, by=coordinador.user, reason="  ")
     services.person_remove(person=person, by=coordinador.user, reason="Pedido de la familia")
     assert client.get(person.get_absolute_url()).status_code == 410
-    found = client.post(reverse("registry:search"), {"q": "retirable tomasa"}).content.decode()
+    found = client.post(reverse("public:search"), {"q": "retirable tomasa"}).content.decode()
     assert "Tomasa" not in found
-    assert "Tomasa" not in client.get(reverse("registry:person-list")).content.decode()
+    assert "Tomasa" not in client.get(reverse("public:person-list")).content.decode()
     history = person.audit_rows.order_by("-pgh_id").first()
     assert history.pgh_context.metadata["reason"] == "Pedido de la familia"
     assert history.pgh_context.metadata["transition"] == "remove"

@@ -81,7 +81,7 @@ def test_the_page_shows_counts_breakdowns_series_and_totals_in_both_languages(cl
 
 def test_today_each_count_is_the_public_list_with_the_same_filters(client, world):
     today = timezone.localdate()
-    list_url = reverse("registry:person-list")
+    list_url = reverse("public:person-list")
     for filters in (
         {},
         {"sex": "female"},

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from cases import services
 from cases.models import ConditionKind, Detention, Release
 from cases.services import ConditionSpec
+from lib.vocabulary import IN_CUSTODY_STATUSES, DatePrecision
 from registry.models import Person
-from registry.vocabulary import IN_CUSTODY_STATUSES, DatePrecision
 from stats import queries
 from stats import services as stats_services
 from tests import factories

@@ -7,8 +7,8 @@ import pytest
 from cases import services
 from cases.models import ConditionKind, ReleaseClaim, ReleaseClaimName
 from cases.services import ConditionSpec
+from lib.vocabulary import DatePrecision, PersonStatus
 from registry.models import RecordState
-from registry.vocabulary import DatePrecision, PersonStatus
 from stats import queries
 from tests import factories
 from tests.stats.helpers import custody_on, release, series_by_day, statuses_on

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from registry.roles import COORDINADOR, ensure_roles
+from lib.roles import COORDINADOR, ensure_roles
 
 USERNAME = "coordinador"
 
