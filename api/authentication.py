@@ -4,8 +4,6 @@ DESIGN §4. Staff sessions are not accepted here: the API never serves the staff
 logged-in coordinator reading the API sees the public tier like anybody else.
 """
 
-import enum
-
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -15,14 +13,10 @@ from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
 from api.models import PartnerAPIKey
+from lib.privacy import Tier
 
 KEYWORD = KeyParser.keyword  # "Authorization: Api-Key <key>"
 MAX_KEY_LENGTH = 100  # issued keys are 41 characters
-
-
-class Tier(enum.StrEnum):
-    PUBLIC = "public"
-    PARTNER = "partner"
 
 
 def request_tier(request: Request) -> Tier:

@@ -22,7 +22,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 from rest_framework.response import Response
 
-from api.authentication import Tier, request_tier
+from api.authentication import request_tier
+from lib.privacy import Tier
 
 
 # For DRF views: ETag on every 200 GET, Last-Modified where the view knows it, 304s.

@@ -17,15 +17,16 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Case, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from api.authentication import Tier
 from api.serializers import profile_path_template
+from lib.privacy import Tier, field_tier
 from lib.vocabulary import DatePrecision, PersonStatus, VenezuelanState, VerificationLevel
-from registry.models import Category, Sex
+from registry.models import Category, Person, Sex
 
 CHUNK_SIZE = 5000
 CSV_BOM = "\ufeff"
@@ -39,33 +40,51 @@ class Column:
     name: str
     meaning: Promise
     kind: str  # text, date, datetime, code, codes, url
-    tier: Tier = Tier.PUBLIC
+    sources: tuple[str, ...]  # the Person fields it is made of (paths through relations)
     choices: list[tuple[str, Any]] | None = None
+
+    @property
+    def tier(self) -> Tier:
+        """The most closed tier of its sources (lib/privacy.py); never staff or private."""
+        tier = max((field_tier(Person, source) for source in self.sources), key=lambda t: t.rank)
+        if not tier.shown_to(Tier.PARTNER):
+            raise ImproperlyConfigured(f"The export column {self.name} reads a {tier} field.")
+        return tier
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("public_id", _("Stable public identifier of the person."), "text"),
-    Column("name", _("Name as shown on the public profile."), "text"),
-    Column("given_names", _("Given names."), "text"),
-    Column("first_surname", _("First surname."), "text"),
-    Column("second_surname", _("Second surname (may be empty)."), "text"),
+    Column("public_id", _("Stable public identifier of the person."), "text", ("public_id",)),
+    Column(
+        "name",
+        _("Name as shown on the public profile."),
+        "text",
+        ("display_name", "given_names", "first_surname", "second_surname"),
+    ),
+    Column("given_names", _("Given names."), "text", ("given_names",)),
+    Column("first_surname", _("First surname."), "text", ("first_surname",)),
+    Column("second_surname", _("Second surname (may be empty)."), "text", ("second_surname",)),
     Column(
         "status",
         _("Current status, derived from the detention episodes; empty if none is recorded."),
         "code",
-        choices=PersonStatus.choices,
+        ("current_status",),
+        PersonStatus.choices,
     ),
     Column(
         "current_facility",
         _("Identifier (slug) of the facility where the person is held now, when known."),
         "text",
+        ("current_facility__slug",),
     ),
-    Column("current_facility_name", _("Name of that facility."), "text"),
+    Column(
+        "current_facility_name", _("Name of that facility."), "text", ("current_facility__name",)
+    ),
     Column(
         "current_facility_state",
         _("State of that facility."),
         "code",
-        choices=VenezuelanState.choices,
+        ("current_facility__state",),
+        VenezuelanState.choices,
     ),
     Column(
         "detained_since",
@@ -74,38 +93,49 @@ COLUMNS: tuple[Column, ...] = (
             "YYYY, YYYY-MM or YYYY-MM-DD."
         ),
         "date",
+        ("detained_since",),
     ),
     Column(
         "categories",
         _("Categories of the person (several are separated by ';' in CSV)."),
         "codes",
-        choices=Category.choices,
+        ("categories",),
+        Category.choices,
     ),
     Column(
         "verification_level",
         _("How well the record is verified."),
         "code",
-        choices=VerificationLevel.choices,
+        ("verification_level",),
+        VerificationLevel.choices,
     ),
-    Column("last_verified_at", _("When a verifier last checked the record."), "datetime"),
-    Column("updated_at", _("Last change to the person's record."), "datetime"),
-    Column("profile_url", _("Address of the public profile."), "url"),
-    Column("sex", _("Sex."), "code", Tier.PARTNER, Sex.choices),
+    Column(
+        "last_verified_at",
+        _("When a verifier last checked the record."),
+        "datetime",
+        ("last_verified_at",),
+    ),
+    Column("updated_at", _("Last change to the person's record."), "datetime", ("updated_at",)),
+    Column("profile_url", _("Address of the public profile."), "url", ("public_id", "slug")),
+    Column("sex", _("Sex."), "code", ("sex",), Sex.choices),
     Column(
         "nationalities",
         _("Nationalities, ISO 3166-1 alpha-2 codes (several separated by ';' in CSV)."),
         "codes",
-        Tier.PARTNER,
+        ("nationalities",),
     ),
     Column(
         "detained_since_precision",
         _("Precision of detained_since."),
         "code",
-        Tier.PARTNER,
+        ("detained_since_precision",),
         DatePrecision.choices,
     ),
     Column(
-        "created_at", _("When the record was created in the registry."), "datetime", Tier.PARTNER
+        "created_at",
+        _("When the record was created in the registry."),
+        "datetime",
+        ("created_at",),
     ),
 )
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
+from lib.privacy import Privacy
+
 
 class Partner(models.Model):
     """An organisation (UN mission, NGO, university…) allowed to pull partner-tier data."""
@@ -27,6 +29,9 @@ class Partner(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy.staff_only()
+
     class Meta:
         verbose_name = _("partner organisation")
         verbose_name_plural = _("partner organisations")
@@ -43,6 +48,9 @@ class PartnerAPIKey(AbstractAPIKey):
         on_delete=models.CASCADE,
         related_name="api_keys",
     )
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy.staff_only()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("partner API key")

@@ -1,15 +1,17 @@
 """What the API says about each record, tier by tier (DESIGN §4; the table is in docs/api.md).
 
-Every serializer lists its fields explicitly. Fields named in `partner_fields` are removed unless
-the view says the caller holds a partner key; the schema lists them as optional, marked
-"partner tier". Nothing here reads a private field: national ids, contacts, private notes,
-private descriptions, confidential sources and their details, birth dates, record states and
-consent are never named.
+Every serializer lists its fields explicitly; the tier of each comes from the field of the model
+it reads (lib/privacy.py), never from here. Partner-tier fields are removed unless the view says
+the caller holds a partner key; the schema lists them as optional, marked "partner tier". A
+serializer that names a staff or private field (national ids, contacts, private notes, private
+descriptions, confidential details, birth dates, record states, consent…) refuses to run.
 """
 
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -17,16 +19,25 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.authentication import Tier
 from cases.models import (
+    Charge,
     ConditionKind,
+    CustodyStay,
+    Detention,
+    DetentionCharge,
     EndReason,
+    Event,
     EventKind,
     LegalStage,
+    Release,
+    ReleaseClaim,
+    ReleaseCondition,
     ReleaseKind,
+    Source,
     SourceKind,
 )
-from facilities.models import FacilityKind, OperatingStatus
+from facilities.models import Facility, FacilityKind, OperatingStatus
+from lib.privacy import Tier, field_tier
 from lib.vocabulary import (
     Agency,
     DatePrecision,
@@ -34,7 +45,7 @@ from lib.vocabulary import (
     VenezuelanState,
     VerificationLevel,
 )
-from registry.models import Category, Sex
+from registry.models import Category, Person, Sex
 
 PRECISE_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
@@ -105,11 +116,37 @@ class PrecisionField(CodeField):
         return None if date is None else getattr(instance, f"{self.date_field}_precision")
 
 
-# Leaves out `partner_fields` unless the view put `tier=partner` in the context. Without an
+# Leaves out partner-tier fields unless the view put `tier=partner` in the context. Without an
 # explicit tier the public one applies, so a serializer used anywhere else can only err on the
 # side of saying less. Schema generation sees every field.
 class TieredSerializer(serializers.Serializer):
-    partner_fields: tuple[str, ...] = ()
+    model: type[models.Model]  # the record whose fields it shows
+
+    @classmethod
+    def field_tiers(cls) -> dict[str, Tier]:
+        """The tier of each declared field: that of the model field its source names (through
+        relations), public for what the serializer computes itself (methods, annotations,
+        prefetched lists, nested serializers, which classify their own fields)."""
+        if "_field_tiers" not in cls.__dict__:
+            tiers = {}
+            for name, field in cls._declared_fields.items():
+                source = field.source or name
+                try:
+                    tier = field_tier(cls.model, source.replace(".", "__"))
+                except FieldDoesNotExist:
+                    tier = Tier.PUBLIC
+                if not tier.shown_to(Tier.PARTNER):
+                    raise ImproperlyConfigured(
+                        f"{cls.__name__}.{name} shows {cls.model.__name__}.{source}, "
+                        f"a {tier} field: the API shows public and partner fields only."
+                    )
+                tiers[name] = tier
+            cls._field_tiers = tiers
+        return cls._field_tiers
+
+    @property
+    def partner_fields(self) -> tuple[str, ...]:
+        return tuple(name for name, tier in self.field_tiers().items() if tier is Tier.PARTNER)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -126,13 +163,17 @@ class TieredSerializer(serializers.Serializer):
         return tier or Tier.PUBLIC
 
 
-class FacilityReferenceSerializer(serializers.Serializer):
+class FacilityReferenceSerializer(TieredSerializer):
+    model = Facility
+
     slug = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
     state = CodeField(VenezuelanState.choices)
 
 
 class PersonListSerializer(TieredSerializer):
+    model = Person
+
     public_id = serializers.CharField(read_only=True, help_text=_("Stable public identifier."))
     name = serializers.CharField(read_only=True, help_text=_("Name as shown on the profile."))
     given_names = serializers.CharField(read_only=True)
@@ -172,8 +213,6 @@ class PersonListSerializer(TieredSerializer):
     detained_since_precision = PrecisionField("detained_since", allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
-    partner_fields = ("sex", "nationalities", "detained_since_precision", "created_at")
-
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, person) -> str:
         return self.context["request"].build_absolute_uri(
@@ -189,6 +228,8 @@ class PersonListSerializer(TieredSerializer):
 
 
 class CustodyStaySerializer(TieredSerializer):
+    model = CustodyStay
+
     facility = FacilityReferenceSerializer(
         read_only=True, allow_null=True, help_text=_("Null: whereabouts unknown.")
     )
@@ -197,10 +238,10 @@ class CustodyStaySerializer(TieredSerializer):
     started_on_precision = PrecisionField("started_on")
     ended_on_precision = PrecisionField("ended_on", allow_null=True)
 
-    partner_fields = ("started_on_precision", "ended_on_precision")
-
 
 class DetentionChargeSerializer(TieredSerializer):
+    model = DetentionCharge
+
     charge = serializers.IntegerField(
         source="charge_id", read_only=True, help_text=_("Id in /api/v1/charges/.")
     )
@@ -211,10 +252,10 @@ class DetentionChargeSerializer(TieredSerializer):
     charged_on = PreciseDateField("charged_on_precision", allow_null=True)
     charged_on_precision = PrecisionField("charged_on", allow_null=True)
 
-    partner_fields = ("charged_on_precision",)
 
+class ReleaseConditionSerializer(TieredSerializer):
+    model = ReleaseCondition
 
-class ReleaseConditionSerializer(serializers.Serializer):
     kind = CodeField(ConditionKind.choices)
     interval_days = serializers.IntegerField(read_only=True, allow_null=True)
     court = serializers.CharField(read_only=True)
@@ -225,6 +266,8 @@ class ReleaseConditionSerializer(serializers.Serializer):
 
 
 class ReleaseSerializer(TieredSerializer):
+    model = Release
+
     released_on = PreciseDateField("released_on_precision")
     kind = CodeField(ReleaseKind.choices)
     public_note = serializers.CharField(read_only=True)
@@ -232,15 +275,10 @@ class ReleaseSerializer(TieredSerializer):
     released_on_precision = PrecisionField("released_on")
     verified_at = serializers.DateTimeField(read_only=True)
 
-    partner_fields = ("released_on_precision", "verified_at")
-
-
-def verified_release(detention):
-    release = getattr(detention, "release", None)
-    return release if release is not None and release.verified else None
-
 
 class DetentionSerializer(TieredSerializer):
+    model = Detention
+
     arrested_on = PreciseDateField("arrested_on_precision")
     ended_on = PreciseDateField("ended_on_precision", allow_null=True)
     end_reason = CodeField(EndReason.choices, allow_null=True)
@@ -262,11 +300,9 @@ class DetentionSerializer(TieredSerializer):
     arrested_on_precision = PrecisionField("arrested_on")
     ended_on_precision = PrecisionField("ended_on", allow_null=True)
 
-    partner_fields = ("arrested_on_precision", "ended_on_precision")
-
     @extend_schema_field(ReleaseSerializer(allow_null=True))
     def get_release(self, detention):
-        release = verified_release(detention)
+        release = detention.verified_release
         if release is None:
             return None
         return ReleaseSerializer(release, context=self.context).data
@@ -277,15 +313,17 @@ class DetentionSerializer(TieredSerializer):
 
 
 class EventSerializer(TieredSerializer):
+    model = Event
+
     occurred_on = PreciseDateField("occurred_on_precision")
     kind = CodeField(EventKind.choices)
     description = serializers.CharField(source="public_description", read_only=True)
     occurred_on_precision = PrecisionField("occurred_on")
 
-    partner_fields = ("occurred_on_precision",)
 
+class PublicSourceSerializer(TieredSerializer):
+    model = Source
 
-class PublicSourceSerializer(serializers.Serializer):
     kind = CodeField(SourceKind.choices)
     title = serializers.CharField(read_only=True)
     url = serializers.CharField(read_only=True)
@@ -307,6 +345,8 @@ class PersonDetailSerializer(PersonListSerializer):
 
 
 class FacilitySerializer(TieredSerializer):
+    model = Facility
+
     slug = serializers.CharField(read_only=True, help_text=_("Stable identifier."))
     name = serializers.CharField(read_only=True)
     aliases = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -320,7 +360,7 @@ class FacilitySerializer(TieredSerializer):
     description_es = serializers.CharField(read_only=True, allow_null=True)
     description_en = serializers.CharField(read_only=True, allow_null=True)
     people_currently_held = serializers.IntegerField(
-        source="published_held",
+        source="people_held",
         read_only=True,
         help_text=_(
             "Published people whose current place of custody is this facility (status "
@@ -332,8 +372,6 @@ class FacilitySerializer(TieredSerializer):
     people_url = serializers.SerializerMethodField(help_text=_("The people held here, in the API."))
     latitude = serializers.FloatField(read_only=True, allow_null=True)
     longitude = serializers.FloatField(read_only=True, allow_null=True)
-
-    partner_fields = ("latitude", "longitude")
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, facility) -> str:
@@ -351,7 +389,9 @@ class FacilitySerializer(TieredSerializer):
         return self.context["request"].build_absolute_uri(path)
 
 
-class ChargeSerializer(serializers.Serializer):
+class ChargeSerializer(TieredSerializer):
+    model = Charge
+
     id = serializers.IntegerField(read_only=True)
     name_es = serializers.CharField(read_only=True, allow_null=True)
     name_en = serializers.CharField(read_only=True, allow_null=True)
@@ -363,7 +403,9 @@ class ChargeSerializer(serializers.Serializer):
     )
 
 
-class ReleaseClaimSerializer(serializers.Serializer):
+class ReleaseClaimSerializer(TieredSerializer):
+    model = ReleaseClaim
+
     id = serializers.IntegerField(read_only=True)
     announced_on = serializers.DateField(read_only=True)
     claimant = serializers.CharField(read_only=True, help_text=_("Who announced it."))
@@ -444,7 +486,7 @@ class DictionaryFieldSerializer(serializers.Serializer):
     field = serializers.CharField(read_only=True)
     meaning = serializers.CharField(read_only=True)
     type = serializers.CharField(read_only=True)
-    tier = serializers.ChoiceField(choices=[t.value for t in Tier], read_only=True)
+    tier = serializers.ChoiceField(choices=[Tier.PUBLIC.value, Tier.PARTNER.value], read_only=True)
     values = DictionaryValueSerializer(many=True, read_only=True, allow_null=True)
 
 

@@ -9,7 +9,8 @@ Redis in production (CACHE_URL), process memory in development.
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from api.authentication import Tier, request_tier
+from api.authentication import request_tier
+from lib.privacy import Tier
 
 
 class TierRateThrottle(SimpleRateThrottle):

@@ -22,22 +22,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers
-from api.authentication import Tier, request_tier
+from api.authentication import request_tier
 from api.conditional import ConditionalGetMixin, person_last_changed
 from api.exports import data_dictionary, stream_csv, stream_jsonl
 from api.filters import ExportFilter, PersonFilter
 from cases.models import (
     Charge,
-    CustodyStay,
-    Detention,
-    DetentionCharge,
-    Event,
     MatchStatus,
     ReleaseClaim,
     ReleaseClaimName,
-    Source,
+    public_profile_prefetches,
 )
 from facilities.models import Facility
+from lib.privacy import Tier, fields_shown_to
 from lib.vocabulary import IN_CUSTODY_STATUSES, PersonStatus, VenezuelanState
 from registry.models import (
     PUBLIC_ID_ALPHABET,
@@ -45,10 +42,7 @@ from registry.models import (
     Category,
     Person,
     PersonRedirect,
-    RecordState,
 )
-
-PUBLISHED = Q(record_state=RecordState.PUBLISHED)
 
 VALIDATION_ERROR = OpenApiResponse(
     response={
@@ -67,44 +61,15 @@ ERRORS = {
 }
 NOT_FOUND = {404: OpenApiResponse(serializers.ErrorSerializer, description=_("Not found."))}
 
-PERSON_COLUMNS = (
-    "public_id",
-    "slug",
-    "display_name",
-    "given_names",
-    "first_surname",
-    "second_surname",
-    "current_status",
+# Querysets load the columns a partner may see (lib/privacy.py) and nothing else: private
+# columns are never even read.
+FACILITY_REFERENCE_COLUMNS = (
     "current_facility__slug",
     "current_facility__name",
     "current_facility__state",
-    "detained_since",
-    "detained_since_precision",
-    "categories",
-    "verification_level",
-    "last_verified_at",
-    "updated_at",
-    "sex",
-    "nationalities",
-    "created_at",
 )
-PERSON_DETAIL_COLUMNS = (*PERSON_COLUMNS, "public_summary_es", "public_summary_en")
-FACILITY_COLUMNS = (
-    "slug",
-    "name",
-    "aliases",
-    "kind",
-    "operator",
-    "state",
-    "city",
-    "operating_status",
-    "closure_announced_on",
-    "closed_on",
-    "description_es",
-    "description_en",
-    "latitude",
-    "longitude",
-)
+PERSON_COLUMNS = (*fields_shown_to(Person, Tier.PARTNER), *FACILITY_REFERENCE_COLUMNS)
+FACILITY_COLUMNS = fields_shown_to(Facility, Tier.PARTNER)
 
 
 class AcceptLanguageMixin:
@@ -172,48 +137,8 @@ class PersonViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
         )
 
     def detail_queryset(self):
-        facility = CustodyStay.objects.select_related("facility").only(
-            "detention_id",
-            "started_on",
-            "started_on_precision",
-            "ended_on",
-            "ended_on_precision",
-            "facility__slug",
-            "facility__name",
-            "facility__state",
-        )
-        charges = DetentionCharge.objects.select_related("charge").only(
-            "detention_id",
-            "charged_on",
-            "charged_on_precision",
-            "charge__name_es",
-            "charge__name_en",
-            "charge__law",
-            "charge__article",
-        )
-        detentions = (
-            Detention.objects.select_related("release")
-            .defer("private_notes")
-            .prefetch_related(
-                Prefetch("stays", queryset=facility),
-                Prefetch("detention_charges", queryset=charges),
-                "release__conditions",
-            )
-        )
-        public_events = Event.objects.public().defer("private_description")
-        public_sources = Source.objects.public().defer("confidential_details")
         return (
-            published_people()
-            .only(*PERSON_DETAIL_COLUMNS)
-            .prefetch_related(
-                Prefetch("detentions", queryset=detentions),
-                Prefetch(
-                    "events",
-                    queryset=public_events.order_by("occurred_on", "id"),
-                    to_attr="public_events",
-                ),
-                Prefetch("sources", queryset=public_sources, to_attr="public_sources"),
-            )
+            published_people().only(*PERSON_COLUMNS).prefetch_related(*public_profile_prefetches())
         )
 
     def get_serializer_class(self):
@@ -237,7 +162,7 @@ class PersonViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
             # A record merged into a published one leads to it, as its old address would.
             survivor = (
                 PersonRedirect.objects.filter(
-                    old_public_id=public_id, person__record_state=RecordState.PUBLISHED
+                    old_public_id=public_id, person__in=Person.objects.published()
                 )
                 .values_list("person__public_id", flat=True)
                 .first()
@@ -260,12 +185,7 @@ class PersonViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
 
 
 def facilities_with_counts():
-    return Facility.objects.only(*FACILITY_COLUMNS).annotate(
-        published_held=Count(
-            "current_detainees",
-            filter=Q(current_detainees__record_state=RecordState.PUBLISHED),
-        )
-    )
+    return Facility.objects.only(*FACILITY_COLUMNS).with_people_held(Person.objects.published())
 
 
 @extend_schema_view(
@@ -285,7 +205,7 @@ class FacilityViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
-        return facilities_with_counts().order_by("-published_held", "name")
+        return facilities_with_counts().order_by("-people_held", "name")
 
 
 @extend_schema_view(
@@ -298,7 +218,7 @@ class ChargeViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.ChargeSerializer
 
     def get_queryset(self):
-        charged_published = Q(detentioncharge__detention__person__record_state="published")
+        charged_published = Q(detentioncharge__detention__person__in=Person.objects.published())
         return Charge.objects.annotate(
             people_charged=Count(
                 "detentioncharge__detention__person", filter=charged_published, distinct=True
@@ -328,7 +248,7 @@ class ReleaseClaimViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSe
     def get_queryset(self):
         published_matches = (
             ReleaseClaimName.objects.filter(
-                match_status=MatchStatus.MATCHED, person__record_state=RecordState.PUBLISHED
+                match_status=MatchStatus.MATCHED, person__in=Person.objects.published()
             )
             .select_related("person")
             .only("claim_id", "person__public_id")

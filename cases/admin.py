@@ -27,7 +27,7 @@ from lib.national_id import looks_like_national_id
 from lib.vocabulary import VenezuelanState, VerificationLevel
 from registry.duplicates import likely_duplicates
 from registry.models import Category, Person
-from registry.private_data import PrivateFieldsMixin
+from registry.private_data import PrivateFieldsMixin, private_form_fields
 
 
 class StaysFormSet(NoOverlapFormSet):
@@ -45,7 +45,6 @@ class DetentionsFormSet(OneOpenFormSet):
 class DetentionInline(PrivateFieldsMixin, admin.TabularInline):
     model = Detention
     formset = DetentionsFormSet
-    private_fields = ("private_notes",)
     fields = [
         "arrested_on",
         "arrested_on_precision",
@@ -62,7 +61,6 @@ class DetentionInline(PrivateFieldsMixin, admin.TabularInline):
 
 class EventInline(PrivateFieldsMixin, admin.StackedInline):
     model = Event
-    private_fields = ("private_description",)
     fields = [
         ("occurred_on", "occurred_on_precision", "kind", "is_public"),
         "detention",
@@ -87,7 +85,6 @@ class EventInline(PrivateFieldsMixin, admin.StackedInline):
 
 class SourceInline(PrivateFieldsMixin, admin.StackedInline):
     model = Source
-    private_fields = ("confidential_details",)
     fields = [
         ("kind", "is_confidential"),
         ("title", "publisher", "published_on"),
@@ -173,7 +170,6 @@ class PersonStatusRefreshMixin:
 @admin.register(Detention)
 class DetentionAdmin(PersonStatusRefreshMixin, PrivateFieldsMixin, SafeSaveAdmin):
     form = DetentionForm
-    private_fields = ("private_notes",)
     list_display = ["person", "arrested_on", "arresting_agency", "legal_stage", "ended_on"]
     list_filter = ["arresting_agency", "legal_stage", "arrest_state", "end_reason"]
     list_select_related = ["person"]
@@ -245,7 +241,6 @@ class ChargeAdmin(SafeSaveAdmin, TranslationAdmin):
 
 @admin.register(Source)
 class SourceAdmin(PrivateFieldsMixin, SafeSaveAdmin):
-    private_fields = ("confidential_details",)
     list_display = ["title", "kind", "publisher", "published_on", "is_confidential"]
     list_filter = ["kind", "is_confidential"]
     search_fields = ["title", "publisher"]
@@ -260,7 +255,6 @@ class ReleaseClaimAdmin(SafeSaveAdmin):
 
     class NameInline(PrivateFieldsMixin, admin.TabularInline):
         model = ReleaseClaimName
-        private_fields = ("national_id",)
         fields = ["published_name", "national_id", "match_status", "person", "verified_released"]
         # Derived: the matched person has a verified release (cases.services).
         readonly_fields = ["verified_released"]
@@ -364,7 +358,6 @@ class PersonAdminForm(OptimisticLockForm):
 @admin.register(Person)
 class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
     form = PersonAdminForm
-    private_fields = ("national_id", "family_contacts", "private_notes")
     list_display = [
         "__str__",
         "public_id",
@@ -481,7 +474,9 @@ class PersonAdmin(PrivateFieldsMixin, SafeSaveAdmin, TranslationAdmin):
         # The page also shows the private parts of the inline detentions, events and sources.
         return [
             *self.private_fields,
-            "detention.private_notes",
-            "event.private_description",
-            "source.confidential_details",
+            *(
+                f"{inline.model._meta.model_name}.{name}"
+                for inline in self.inlines
+                for name in private_form_fields(inline.model)
+            ),
         ]

@@ -5,12 +5,13 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Func, Q
+from django.db.models import F, Func, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedTextField
 
 from lib.audit import audited
 from lib.national_id import HashedNationalIdMixin
+from lib.privacy import Privacy, Tier, fields_of
 from lib.vocabulary import (
     Agency,
     DatePrecision,
@@ -139,6 +140,26 @@ class Detention(PreciseDatesMixin, models.Model):
         "cases.Charge", through="cases.DetentionCharge", verbose_name=_("charges"), blank=True
     )
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=[
+            "person",
+            "arrested_on",
+            "arrest_place",
+            "arrest_state",
+            "arresting_agency",
+            "circumstances",
+            "legal_stage",
+            "court",
+            "sentence",
+            "ended_on",
+            "end_reason",
+        ],
+        partner=["arrested_on_precision", "ended_on_precision"],
+        staff=["id"],
+        private=["private_notes"],
+    )
+
     class Meta:
         verbose_name = _("detention")
         verbose_name_plural = _("detentions")
@@ -196,6 +217,13 @@ class Detention(PreciseDatesMixin, models.Model):
     def is_open(self) -> bool:
         return self.ended_on is None
 
+    @property
+    def verified_release(self) -> "Release | None":
+        """The release that ended this episode, if it is verified; an unverified release is a
+        claim and counts for nothing (DESIGN §2). Reads a prefetched `release` as it is."""
+        release = getattr(self, "release", None)
+        return release if release is not None and release.verified else None
+
 
 @audited()
 class CustodyStay(PreciseDatesMixin, models.Model):
@@ -219,6 +247,13 @@ class CustodyStay(PreciseDatesMixin, models.Model):
     started_on_precision = precision_field(_("precision of the start date"))
     ended_on = models.DateField(_("to"), null=True, blank=True)
     ended_on_precision = precision_field(_("precision of the end date"))
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=["detention", "facility", "started_on", "ended_on"],
+        partner=["started_on_precision", "ended_on_precision"],
+        staff=["id"],
+    )
 
     class Meta:
         verbose_name = _("custody stay")
@@ -271,6 +306,9 @@ class Charge(models.Model):
     law = models.CharField(_("law"), max_length=200, blank=True)
     article = models.CharField(_("article"), max_length=50, blank=True)
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(public=["id", "name", "law", "article"])
+
     class Meta:
         verbose_name = _("charge")
         verbose_name_plural = _("charges")
@@ -302,6 +340,11 @@ class DetentionCharge(PreciseDatesMixin, models.Model):
     charge = models.ForeignKey(Charge, verbose_name=_("charge"), on_delete=models.PROTECT)
     charged_on = models.DateField(_("charged on"), null=True, blank=True)
     charged_on_precision = precision_field(_("precision of the charge date"))
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=["detention", "charge", "charged_on"], partner=["charged_on_precision"], staff=["id"]
+    )
 
     class Meta:
         verbose_name = _("charge of a detention")
@@ -373,6 +416,13 @@ class Source(models.Model):
 
     objects = SourceQuerySet.as_manager()
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=["person", "kind", "title", "url", "publisher", "published_on"],
+        staff=["id", "is_confidential"],
+        private=["confidential_details"],
+    )
+
     class Meta:
         verbose_name = _("source")
         verbose_name_plural = _("sources")
@@ -397,6 +447,12 @@ class ReleaseKind(models.TextChoices):
     SENTENCE_SERVED = "sentence_served", _("Sentence served")
     HUMANITARIAN = "humanitarian", _("Humanitarian release")
     OTHER = "other", _("Other")
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def verified(self):
+        """Releases that count: verified by a verifier (an unverified one is a claim)."""
+        return self.filter(verified=True)
 
 
 @audited()
@@ -427,6 +483,15 @@ class Release(PreciseDatesMixin, models.Model):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     public_note = models.TextField(_("public note"), blank=True)
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=["detention", "released_on", "kind", "public_note"],
+        partner=["released_on_precision", "verified_at"],
+        staff=["id", "verified", "verified_by"],
+    )
 
     class Meta:
         verbose_name = _("release")
@@ -498,6 +563,12 @@ class ReleaseCondition(models.Model):
     details = models.TextField(_("details"), blank=True)
 
     objects = ReleaseConditionQuerySet.as_manager()
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=["release", "kind", "interval_days", "court", "starts_on", "ends_on", "details"],
+        staff=["id"],
+    )
 
     class Meta:
         verbose_name = _("release condition")
@@ -586,6 +657,14 @@ class Event(PreciseDatesMixin, models.Model):
 
     objects = EventQuerySet.as_manager()
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=["person", "detention", "occurred_on", "kind", "public_description"],
+        partner=["occurred_on_precision"],
+        staff=["id", "is_public"],
+        private=["private_description"],
+    )
+
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -638,6 +717,22 @@ class ReleaseClaim(models.Model):
         default=VerificationLevel.REPORTED,
     )
     notes = models.TextField(_("notes"), blank=True)
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=[
+            "id",
+            "announced_on",
+            "claimant",
+            "claimant_institution",
+            "claimed_count",
+            "scope",
+            "names_published",
+            "source",
+            "verification_level",
+        ],
+        staff=["notes"],
+    )
 
     class Meta:
         verbose_name = _("release claim")
@@ -694,6 +789,13 @@ class ReleaseClaimName(HashedNationalIdMixin, models.Model):
     )
     verified_released = models.BooleanField(_("release verified"), default=False)
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=["claim", "match_status", "person", "verified_released"],
+        staff=["id", "published_name"],
+        private=["national_id", "national_id_hash"],
+    )
+
     class Meta:
         verbose_name = _("name in a claim")
         verbose_name_plural = _("names in the claim")
@@ -718,3 +820,28 @@ class ReleaseClaimName(HashedNationalIdMixin, models.Model):
 
     def __str__(self) -> str:
         return self.published_name
+
+
+def public_profile_prefetches() -> list[Prefetch]:
+    """What a public profile shows of a person's case, for `Person.objects.published()
+    .prefetch_related(...)`: every detention with its custody stays, charges, release and
+    conditions, the public events (oldest first) and the public sources, in one query each.
+    Private columns (lib/privacy.py) are never loaded. The public page and the API read this."""
+    detentions = (
+        Detention.objects.select_related("release")
+        .defer(*fields_of(Detention, Tier.PRIVATE))
+        .prefetch_related(
+            Prefetch("stays", queryset=CustodyStay.objects.select_related("facility")),
+            Prefetch(
+                "detention_charges", queryset=DetentionCharge.objects.select_related("charge")
+            ),
+            "release__conditions",
+        )
+    )
+    events = Event.objects.public().defer(*fields_of(Event, Tier.PRIVATE))
+    sources = Source.objects.public().defer(*fields_of(Source, Tier.PRIVATE))
+    return [
+        Prefetch("detentions", queryset=detentions),
+        Prefetch("events", queryset=events.order_by("occurred_on", "id"), to_attr="public_events"),
+        Prefetch("sources", queryset=sources, to_attr="public_sources"),
+    ]

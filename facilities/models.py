@@ -1,10 +1,12 @@
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from lib.audit import audited
+from lib.privacy import Privacy
 from lib.vocabulary import Agency, VenezuelanState, choices_check
 
 
@@ -27,8 +29,17 @@ class OperatingStatus(models.TextChoices):
 
 
 class FacilityQuerySet(models.QuerySet):
-    def operating(self):
-        return self.exclude(operating_status=OperatingStatus.CLOSED)
+    def with_people_held(self, people: models.QuerySet):
+        """Annotates `people_held`: how many of `people` (a Person queryset, e.g.
+        `Person.objects.published()`) are held at each facility now."""
+        held_here = (
+            people.filter(current_facility=OuterRef("pk"))
+            .order_by()
+            .values("current_facility")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
+        return self.annotate(people_held=Coalesce(Subquery(held_here), 0))
 
 
 @audited()
@@ -65,6 +76,25 @@ class Facility(models.Model):
     description = models.TextField(_("public description"), blank=True)
 
     objects = FacilityQuerySet.as_manager()
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=[
+            "name",
+            "slug",
+            "aliases",
+            "kind",
+            "operator",
+            "state",
+            "city",
+            "operating_status",
+            "closure_announced_on",
+            "closed_on",
+            "description",
+        ],
+        partner=["latitude", "longitude"],
+        staff=["id"],
+    )
 
     class Meta:
         verbose_name = _("facility")

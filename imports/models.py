@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lib.privacy import Privacy
 from lib.vocabulary import choices_check
 
 
@@ -83,6 +84,9 @@ class ImportJob(models.Model):
     # Every progress report touches this row: a job in progress whose row has not changed for a
     # while has lost its worker (imports.services.import_sweep_stale).
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy.staff_only()
 
     class Meta:
         verbose_name = _("import")

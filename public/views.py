@@ -1,7 +1,6 @@
 """Public pages. Every query starts from `Person.objects.published()` (DESIGN §4)."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, ListView, TemplateView
 
 from cases.filters import PublishedPersonFilter
-from cases.models import CustodyStay, Detention, DetentionCharge, Event, Release, Source
+from cases.models import Release, public_profile_prefetches
 from facilities.models import Facility
 from lib.national_id import looks_like_national_id
 from lib.vocabulary import PersonStatus
@@ -42,9 +41,8 @@ class HomeView(TemplateView):
         context["as_of"] = timezone.now()
         context["form"] = SearchForm()
         context["latest_releases"] = (
-            Release.objects.filter(
-                verified=True, detention__person__record_state=RecordState.PUBLISHED
-            )
+            Release.objects.verified()
+            .filter(detention__person__in=Person.objects.published())
             .select_related("detention__person")
             .order_by("-released_on", "-id")[:5]
         )
@@ -152,22 +150,10 @@ class PersonDetailView(DetailView):
         return super().get(request, *args, **kwargs)
 
     def get_object(self, queryset=None):
-        public_events = Event.objects.public().order_by("occurred_on", "id")
-        detentions = Detention.objects.select_related("release").prefetch_related(
-            Prefetch("stays", queryset=CustodyStay.objects.select_related("facility")),
-            Prefetch(
-                "detention_charges", queryset=DetentionCharge.objects.select_related("charge")
-            ),
-            "release__conditions",
-        )
         return (
             Person.objects.published()
             .select_related("current_facility")
-            .prefetch_related(
-                Prefetch("detentions", queryset=detentions),
-                Prefetch("events", queryset=public_events, to_attr="public_events"),
-                Prefetch("sources", queryset=Source.objects.public(), to_attr="public_sources"),
-            )
+            .prefetch_related(*public_profile_prefetches())
             .get(public_id=self.kwargs["public_id"])
         )
 
@@ -204,17 +190,14 @@ class InformationThanksView(TemplateView):
     template_name = "public/information_thanks.html"
 
 
-PUBLISHED_HELD_HERE = Q(current_detainees__record_state=RecordState.PUBLISHED)
-
-
 class FacilityListView(ListView):
     template_name = "public/facility_list.html"
     context_object_name = "facilities"
 
     def get_queryset(self):
-        return Facility.objects.annotate(
-            published_held=Count("current_detainees", filter=PUBLISHED_HELD_HERE)
-        ).order_by("-published_held", "name")
+        return Facility.objects.with_people_held(Person.objects.published()).order_by(
+            "-people_held", "name"
+        )
 
 
 class FacilityDetailView(DetailView):
@@ -222,9 +205,7 @@ class FacilityDetailView(DetailView):
     context_object_name = "facility"
 
     def get_queryset(self):
-        return Facility.objects.annotate(
-            published_held=Count("current_detainees", filter=PUBLISHED_HELD_HERE)
-        )
+        return Facility.objects.with_people_held(Person.objects.published())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -11,7 +11,6 @@ from registry.private_data import PrivateFieldsMixin
 
 @admin.register(InformationSubmission)
 class InformationSubmissionAdmin(PrivateFieldsMixin, SafeSaveAdmin):
-    private_fields = ("contact",)
     list_display = ["about_name", "created_at", "language", "handled"]
     list_filter = ["handled", "language"]
     search_fields = ["about_name"]

@@ -18,6 +18,7 @@ from encrypted_fields.fields import EncryptedTextField
 
 from lib.audit import audited
 from lib.national_id import HashedNationalIdMixin, national_id_hash
+from lib.privacy import Privacy
 from lib.vocabulary import (
     IN_CUSTODY_STATUSES,
     DatePrecision,
@@ -104,11 +105,9 @@ def age_on(
 
 class PersonQuerySet(models.QuerySet):
     def published(self):
-        """The only starting point for anything public (DESIGN §4)."""
+        """The only starting point for anything public (DESIGN §4): other public reads compose
+        from it (`person__in=Person.objects.published()`), never restate it."""
         return self.filter(record_state=RecordState.PUBLISHED)
-
-    def taken_down(self):
-        return self.filter(record_state__in=[RecordState.UNPUBLISHED, RecordState.REMOVED])
 
     def with_status(self, *statuses: str):
         return self.filter(current_status__in=statuses)
@@ -288,6 +287,45 @@ class Person(HashedNationalIdMixin, models.Model):
 
     objects = PersonQuerySet.as_manager()
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=[
+            "public_id",
+            "slug",
+            "given_names",
+            "first_surname",
+            "second_surname",
+            "display_name",
+            "categories",
+            "public_summary",
+            "verification_level",
+            "last_verified_at",
+            "current_status",
+            "current_facility",
+            "detained_since",
+            "updated_at",
+        ],
+        partner=["sex", "nationalities", "detained_since_precision", "created_at"],
+        staff=[
+            "id",
+            "aliases",
+            "birth_date",
+            "birth_year",
+            "reported_as_minor",
+            "record_state",
+            "consent_basis",
+            "consent_recorded_on",
+            "state_changed_at",
+            "minor_at_detention",
+            "search_name",
+            "search_vector",
+            "created_by",
+            "last_edited_by",
+            "version",
+        ],
+        private=["national_id", "national_id_hash", "private_notes", "family_contacts"],
+    )
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
@@ -430,6 +468,9 @@ class NameToken(models.Model):
 
     token = models.CharField(max_length=100, unique=True)
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy.staff_only()
+
     class Meta:
         indexes = [GinIndex(OpClass(F("token"), name="gin_trgm_ops"), name="nametoken_trgm")]
 
@@ -456,6 +497,9 @@ class InformationSubmission(models.Model):
     handled = models.BooleanField(_("handled"), default=False)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy.staff_only(private=["contact"])
+
     class Meta:
         verbose_name = _("information received")
         verbose_name_plural = _("information received")
@@ -471,6 +515,9 @@ class PersonRedirect(models.Model):
     old_public_id = models.CharField(max_length=PUBLIC_ID_LENGTH, unique=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="redirects")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(public=["old_public_id", "person"], staff=["id", "created_at"])
 
     class Meta:
         verbose_name = _("redirect of a merged record")
@@ -497,6 +544,9 @@ class PrivateDataAccess(models.Model):
     fields = ArrayField(models.CharField(max_length=50))
     path = models.CharField(max_length=500)
     accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy.staff_only()
 
     class Meta:
         verbose_name = _("access to private data")

@@ -1,5 +1,6 @@
 """Private data shown to staff: who may see it, and a log of every time it is shown."""
 
+from lib.privacy import Tier, fields_of
 from registry.models import Person, PrivateDataAccess
 
 PRIVATE_DATA_PERMISSION = "registry.view_private_data"
@@ -22,11 +23,19 @@ def log_private_read(request, obj, *, fields) -> None:
     )
 
 
+def private_form_fields(model) -> list[str]:
+    """The model's private fields (lib/privacy.py) that a form can show."""
+    editable = {field.name for field in model._meta.concrete_fields if field.editable}
+    return [name for name in fields_of(model, Tier.PRIVATE) if name in editable]
+
+
 class PrivateFieldsMixin:
-    """Leaves the model's `private_fields` out of forms for staff without the permission, and
+    """Leaves the model's private fields out of forms for staff without the permission, and
     logs every time they are shown to staff who have it."""
 
-    private_fields: tuple[str, ...] = ()
+    @property
+    def private_fields(self) -> list[str]:
+        return private_form_fields(self.model)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

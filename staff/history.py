@@ -1,4 +1,4 @@
-"""Readable history of a person's record, from the audit trail (registry/audit.py)."""
+"""Readable history of a person's record, from the audit trail (lib/audit.py)."""
 
 import dataclasses
 import datetime
@@ -15,19 +15,9 @@ from cases.models import (
     ReleaseCondition,
     Source,
 )
+from lib.privacy import Tier, field_tier
 from registry.models import Person
 
-# Values of these fields are shown only to staff allowed to see private data.
-PRIVATE_FIELDS = frozenset(
-    {
-        "national_id",
-        "national_id_hash",
-        "family_contacts",
-        "private_notes",
-        "private_description",
-        "confidential_details",
-    }
-)
 ACTIONS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
 NOT_SHOWN = frozenset({"id", "updated_at", "version", "search_name", "search_vector"})
 
@@ -67,6 +57,8 @@ def _tracked_fields(model: type[Model]) -> list:
 def _entries(model: type[Model], rows) -> list[HistoryEntry]:
     entries = []
     fields = _tracked_fields(model)
+    # Values of private fields (lib/privacy.py) are shown only to staff allowed to see them.
+    private = {field.name for field in fields if field_tier(model, field.name) is Tier.PRIVATE}
     previous_by_object: dict[int, Model] = {}
     for row in rows:
         previous = previous_by_object.get(row.pgh_obj_id)
@@ -84,7 +76,7 @@ def _entries(model: type[Model], rows) -> list[HistoryEntry]:
                     label=str(field.verbose_name),
                     before=before,
                     after=after,
-                    private=field.name in PRIVATE_FIELDS,
+                    private=field.name in private,
                 )
             )
         previous_by_object[row.pgh_obj_id] = row

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import HttpsURLField
+from lib.privacy import Privacy
 from lib.vocabulary import IN_CUSTODY_STATUSES, PersonStatus
 
 
@@ -25,6 +26,9 @@ class DailyFigure(models.Model):
     arrests = models.PositiveIntegerField(_("arrests"))
     releases = models.PositiveIntegerField(_("verified releases"))
     computed_at = models.DateTimeField(_("computed at"))
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(public=["day", "in_custody", "arrests", "releases", "computed_at"])
 
     class Meta:
         verbose_name = _("daily figure")
@@ -63,6 +67,20 @@ class ExternalTotal(models.Model):
     source_url = HttpsURLField(_("source URL"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=[
+            "organisation",
+            "counted_on",
+            "count",
+            "statuses",
+            "definition",
+            "source_title",
+            "source_url",
+        ],
+        staff=["id", "created_at"],
+    )
+
     class Meta:
         verbose_name = _("total published by another organisation")
         verbose_name_plural = _("totals published by other organisations")
@@ -88,9 +106,6 @@ class ExternalTotal(models.Model):
 
 
 class MonthlySnapshotQuerySet(models.QuerySet):
-    def originals(self):
-        return self.filter(revision=0)
-
     def of_month(self, month: datetime.date):
         return self.filter(month=month).order_by("revision")
 
@@ -122,6 +137,11 @@ class MonthlySnapshot(models.Model):
     frozen_at = models.DateTimeField(_("frozen at"))
 
     objects = MonthlySnapshotQuerySet.as_manager()
+
+    # Who may see each field (lib/privacy.py).
+    privacy = Privacy(
+        public=["month", "revision", "corrects", "figures", "reason", "frozen_at"], staff=["id"]
+    )
 
     class Meta:
         verbose_name = _("monthly snapshot")

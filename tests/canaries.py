@@ -126,7 +126,12 @@ def plant_canary_world() -> dict:
     )
     services.detention_open(person=minor, arrested_on=D(2025, 2, 1), facility=prison)
     hidden["minor"] = minor
-    InformationSubmission.objects.create(about_name=f"{CANARY}-about", message=f"{CANARY}-info")
+    InformationSubmission.objects.create(
+        about_name=f"{CANARY}-about",
+        message=f"{CANARY}-info",
+        contact=f"{CANARY}-tip-contact",
+        language=CANARY,
+    )
     claim_source = Source.objects.create(
         kind="official_statement", title=f"{CANARY}-claim-source", is_confidential=True
     )

@@ -184,7 +184,7 @@ def test_stats_match_the_public_site(api_anonymous, client, jesus):
     assert stats["political_prisoners_statuses"] == ["detained", "whereabouts_unknown"]
     facilities = client.get(reverse("public:facility-list")).context["facilities"]
     by_facility = {row["code"]: row["count"] for row in stats["by_facility"]["counts"]}
-    assert by_facility == {facility.slug: facility.published_held for facility in facilities}
+    assert by_facility == {facility.slug: facility.people_held for facility in facilities}
     assert stats["by_facility"]["statuses"] == ["detained"]
     assert stats["as_of"]
 
@@ -193,7 +193,7 @@ def test_facility_counts_match_the_facility_pages(api_anonymous, client, jesus):
     facility = jesus.current_facility
     page = client.get(facility.get_absolute_url()).context["facility"]
     data = api_anonymous.get(reverse("api:facility-detail", args=[facility.slug])).json()
-    assert data["people_currently_held"] == page.published_held == 1
+    assert data["people_currently_held"] == page.people_held == 1
     assert "latitude" not in data
     assert api_anonymous.get(reverse("api:facility-detail", args=["nowhere"])).status_code == 404
 

@@ -22,7 +22,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from api import views
-from api.authentication import Tier
+from lib.privacy import Tier
 
 TARGET_ROWS_PER_SECOND = 25_000
 TARGET_PEAK_RSS_MB = 200
