@@ -31,6 +31,7 @@ from cases.models import (
     MatchStatus,
     ReleaseClaim,
     ReleaseClaimName,
+    Source,
     public_profile_prefetches,
 )
 from facilities.models import Facility
@@ -256,19 +257,9 @@ class ReleaseClaimViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSe
         return (
             ReleaseClaim.objects.select_related("source")
             .only(
-                "announced_on",
-                "claimant",
-                "claimant_institution",
-                "claimed_count",
-                "scope",
-                "names_published",
-                "verification_level",
-                "source__kind",
-                "source__title",
-                "source__url",
-                "source__publisher",
-                "source__published_on",
-                "source__is_confidential",
+                *fields_shown_to(ReleaseClaim, Tier.PARTNER),
+                *(f"source__{name}" for name in fields_shown_to(Source, Tier.PARTNER)),
+                "source__is_confidential",  # a confidential source is left out (serializer)
             )
             .annotate(
                 names_listed=_names(),
