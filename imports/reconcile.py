@@ -34,6 +34,7 @@ from imports.services import (
 )
 from lib.audit import audit_reason
 from lib.national_id import national_id_hash, normalise_national_id
+from lib.retry import TRANSIENT_DATABASE_ERRORS
 from registry.models import Person, RecordState
 from registry.search import normalise, search_names
 
@@ -317,6 +318,8 @@ def list_commit(*, job: ImportJob) -> ImportJob:
             job.save(update_fields=["claim", "state", "finished_at", "updated_at"])
     except ImportFileError as error:
         return fail(job, [_error(None, None, error.message, error.code)])
+    except TRANSIENT_DATABASE_ERRORS:
+        raise  # not the list's fault, and nothing was written: the task tries again
     except (ValidationError, DatabaseError):
         message = _("The list could not be recorded; nothing was written. Check it again.")
         return fail(job, [_error(None, None, message, "commit_failed")])

@@ -44,6 +44,7 @@ from imports.progress import Progress
 from imports.reader import ImportFileError, read_table
 from lib.audit import audit_reason
 from lib.bulk import copy_insert
+from lib.retry import TRANSIENT_DATABASE_ERRORS
 from lib.vocabulary import Agency, PersonStatus
 from registry.models import Person, RecordState, Sex, age_on, person_slug
 
@@ -544,6 +545,8 @@ def import_commit(*, job: ImportJob, by: AbstractBaseUser) -> ImportJob:
         return fail(job, [error_entry(None, None, error.message, error.code)])
     except ValidationError as error:
         return fail(job, [error_entry(None, None, " ".join(error.messages), "commit_failed")])
+    except TRANSIENT_DATABASE_ERRORS:
+        raise  # not the file's fault, and nothing was written: the task tries again
     except DatabaseError:
         message = _("The database refused the import; nothing was written. Check the file again.")
         return fail(job, [error_entry(None, None, message, "commit_failed")])

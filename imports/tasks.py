@@ -11,9 +11,10 @@ from django.contrib.auth import get_user_model
 
 from imports import reconcile, services
 from imports.models import ImportJob, ImportKind, ImportState
+from lib.retry import RetryingTask
 
 
-@shared_task(acks_late=True, max_retries=3)
+@shared_task(base=RetryingTask, acks_late=True)
 def validate_import(job_id: int) -> str:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.state not in (ImportState.PENDING, ImportState.VALIDATING):
@@ -23,7 +24,7 @@ def validate_import(job_id: int) -> str:
     return services.import_validate(job=job).state
 
 
-@shared_task(acks_late=True, max_retries=3)
+@shared_task(base=RetryingTask, acks_late=True)
 def commit_import(job_id: int, user_id: int) -> str:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.state not in (ImportState.VALIDATED, ImportState.COMMITTING):
@@ -44,7 +45,7 @@ def queue_next_step(job: ImportJob) -> None:
         commit_import.delay(job.pk, job.confirmed_by_id)
 
 
-@shared_task(acks_late=True, max_retries=3)
+@shared_task(base=RetryingTask, acks_late=True)
 def sweep_stale_imports() -> int:
     """Every few minutes (beat): queue again the jobs whose worker died."""
     retry = services.import_sweep()

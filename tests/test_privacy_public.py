@@ -108,7 +108,10 @@ def test_no_private_value_or_unpublished_record_reaches_any_public_page(client, 
         response = getattr(client, method)(url, params)
         assert response.status_code in (200, 301, 302, 404, 410), (url, response.status_code)
         body = response.content.decode().lower()
-        headers = " ".join(f"{k}: {v}" for k, v in response.headers.items()).lower()
+        # Content-Length is the body's size, a number that may equal a planted year by chance.
+        headers = " ".join(
+            f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "content-length"
+        ).lower()
         for secret in secrets_:
             assert secret.lower() not in body, (method, url, params, secret)
             assert secret.lower() not in headers, (method, url, params, secret)

@@ -34,6 +34,56 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+# Every page of every context reports what the Content-Security-Policy blocked. Chromium also
+# logs each block to the console ("... violates the following Content Security Policy
+# directive ..."), which is caught even where JavaScript is off and this listener cannot run.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(browser, monkeypatch):
+    """What the Content-Security-Policy blocked in any page the test opened: a test with any
+    fails (pytest_runtest_call below, and at teardown for messages that arrive late)."""
+    violations: list[str] = []
+    open_context = browser.new_context
+
+    def collect(message) -> None:
+        if _is_csp_violation(message.text):
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def new_context(*args, **kwargs):
+        context = open_context(*args, **kwargs)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", collect)
+        return context
+
+    # pytest-playwright's `context` and `page` fixtures open theirs through browser.new_context too.
+    monkeypatch.setattr(browser, "new_context", new_context)
+    yield violations
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    violations = item.funcargs.get("csp_violations")
+    if violations:
+        reported = "\n".join(violations)
+        violations.clear()  # reported once, here
+        pytest.fail("Content-Security-Policy violations:\n" + reported)
+    return result
+
+
 @pytest.fixture
 def screenshot(page):
     """Save a screenshot under test-artifacts/ (CI keeps them for people to look at)."""
@@ -48,10 +98,16 @@ def screenshot(page):
     return take
 
 
+def code_for(secret: str) -> str:
+    """The TOTP code of this secret right now, as an authenticator app shows it."""
+    return f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+
+
 def current_code(user) -> str:
     """The user's TOTP code right now (their second factor)."""
-    secret = Authenticator.objects.get(user=user, type="totp").wrap().instance.data["secret"]
-    return f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    return code_for(
+        Authenticator.objects.get(user=user, type="totp").wrap().instance.data["secret"]
+    )
 
 
 def sign_in(page, live_server, user) -> None:

@@ -24,6 +24,7 @@ from cases.models import Detention
 from config.celery import app as celery_app
 from imports import services
 from imports.models import ImportJob, ImportState
+from imports.services import COMMIT_LOCK
 from imports.tasks import commit_import, queue_next_step, validate_import
 from registry.models import Person, RecordState
 from tests.conftest import make_staff
@@ -195,3 +196,42 @@ def test_a_worker_killed_mid_commit_writes_nothing_and_the_job_is_retried(start_
     assert job.attempts == 2
     assert people.count() == 10_000
     assert Detention.objects.filter(person__in=people).count() == 10_000
+
+
+def test_a_commit_cut_off_by_the_database_is_tried_again_by_the_worker(worker, reference):
+    """The server ends the commit's session mid-transaction, as a restart does: the worker sends
+    the task back through the broker, runs it again 10 seconds later on a new connection
+    (lib/retry.py), and every row is written once."""
+    documentalista = make_staff("worker_doc", "Documentalista")
+    rows = [row(first_surname="Cortada"), row(given_names="Luis", first_surname="Cortada")]
+    job = make_job(csv_bytes(rows), user=documentalista)
+    services.import_validate(job=job)  # in this process: the worker is for the commit
+    job.refresh_from_db()
+    assert job.can_commit, job.errors[:3]
+
+    # This test's session holds the job's commit lock, so the commit waits for it mid-transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [COMMIT_LOCK, job.pk])
+    commit_import.delay(job.pk, documentalista.pk)
+
+    def waiting_commit():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database() AND query LIKE %s",
+                ["%pg_advisory_xact_lock%"],
+            )
+            return cursor.fetchone()
+
+    wait_until(waiting_commit, what="the commit waiting for its lock")
+    [pid] = waiting_commit()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [COMMIT_LOCK, job.pk])
+    cut_at = time.monotonic()
+
+    wait_for(job, ImportState.COMMITTED)
+    assert time.monotonic() - cut_at >= 9  # the retry waited its countdown
+    assert job.attempts == 3  # checked once, committed twice
+    assert not job.errors
+    assert Person.objects.filter(first_surname="Cortada").count() == 2
