@@ -1,13 +1,17 @@
-"""Inserting many rows at once with PostgreSQL's COPY, for bulk imports.
+"""Inserting many rows at once with PostgreSQL's COPY, for bulk imports and synthetic data.
 
 `bulk_create` spends most of its time building one enormous INSERT statement in Python and
-having psycopg parse it again; COPY streams the rows instead. Values go through each field's
+having psycopg parse it again; COPY streams the rows instead. Three low-level pieces do the
+streaming: `copy_text`/`copy_line` encode values in COPY's text format, `reserve_ids` takes
+primary keys from a table's sequence first (so that rows of other tables can refer to them in
+the same batch), and `copy_lines` streams encoded lines into a table.
+
+`copy_insert` builds on them for model rows: values go through each field's
 `get_db_prep_save`, as a save would (encrypted fields are encrypted, arrays adapted), and the
 database's triggers fire as for any insert: the audit trail (with the transaction's audit
-context) and the name vocabulary. Ids are reserved from the table's sequence first, so that
-rows of other tables can refer to them in the same batch.
+context) and the name vocabulary.
 
-Before the first COPY of a transaction, `pgtrigger.ignore` is set to an empty list (unless a
+`reserve_ids` also sets `pgtrigger.ignore` to an empty list for the transaction (unless a
 caller set it): pgtrigger's check reads that setting inside an exception block, and when it is
 missing every audited row raises and catches an error, a subtransaction abort whose cost grows
 with the deferred foreign-key checks queued so far in the transaction. Measured on 10,000-row
@@ -18,11 +22,78 @@ Validation is the caller's: rows must already be clean (the database's constrain
 refuse anything that breaks them, and the whole transaction with it).
 """
 
-from collections.abc import Sequence
+import datetime
+import decimal
+import itertools
+import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
+
+NULL = "\\N"
+# Lines per write to the COPY stream: large enough to keep the round trips few.
+LINES_PER_WRITE = 2000
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# Types whose str() is a literal PostgreSQL reads back as the same value.
+_STR_LITERALS = (int, float, decimal.Decimal, datetime.date, datetime.time, uuid.UUID)
+
+
+def copy_text(value: Any) -> str:
+    """`value` as one column of COPY's text format: None is NULL, lists and tuples are arrays.
+
+    Strings are escaped only when they hold a backslash or a character that is not printable
+    (tab, newline and carriage return are not): most values are returned as they are.
+    """
+    if value is None:
+        return NULL
+    if isinstance(value, str):
+        if value.isprintable() and "\\" not in value:
+            return value
+        return value.translate(_ESCAPES)
+    if isinstance(value, list | tuple):
+        return copy_text(_array_literal(value))
+    return _literal(value)
+
+
+def _literal(value: Any) -> str:
+    """A value other than text, None or an array, as PostgreSQL reads it back."""
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, _STR_LITERALS):  # a datetime is a date; str() keeps its UTC offset
+        return str(value)
+    raise TypeError(f"No COPY text for {type(value).__name__} values: prepare them first.")
+
+
+def _array_literal(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal, every element quoted: `{"VE","CO"}`."""
+    if not values:
+        return "{}"
+    try:
+        joined = '","'.join(values)  # the usual case, strings only: one join
+    except TypeError:
+        joined = None
+    if joined is not None and '"' not in joined and "\\" not in joined:
+        return '{"' + joined + '"}'
+    elements = []
+    for value in values:
+        if value is None:
+            elements.append("NULL")
+        elif isinstance(value, list | tuple):
+            elements.append(_array_literal(value))
+        else:
+            text = value if isinstance(value, str) else _literal(value)
+            elements.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(elements) + "}"
+
+
+def copy_line(values: Iterable[Any]) -> str:
+    """One row in COPY's text format, with its newline."""
+    return "\t".join(map(copy_text, values)) + "\n"
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -44,7 +115,26 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     return ids
 
 
-# Fields whose Python values psycopg adapts as they are: get_db_prep_save would return them
+def copy_lines(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """Stream `lines` (from `copy_line`) into `columns` of `table`; no COPY if there are none."""
+    pending = iter(lines)
+    chunk = "".join(itertools.islice(pending, LINES_PER_WRITE))
+    if not chunk:
+        return
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
+    # wrap_database_errors: a refused row raises Django's IntegrityError & co., as a save would.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        while chunk:
+            copy.write(chunk)
+            chunk = "".join(itertools.islice(pending, LINES_PER_WRITE))
+
+
+# Fields whose Python values COPY takes as they are: get_db_prep_save would return them
 # unchanged (exact types: a subclass, such as an encrypted text field, may transform values).
 PLAIN_FIELDS = (
     models.BigAutoField,
@@ -87,27 +177,22 @@ def copy_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
     """Insert `rows` ({attname: value}; missing fields take their defaults) and return their
     primary keys, in order."""
     ids = reserve_ids(model, len(rows))
-    if not rows:
-        return ids
     fields = _fields(model)
     now = timezone.now()
-    columns = ", ".join(connection.ops.quote_name(field.column) for field, _prep in fields)
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    # wrap_database_errors: a refused row raises Django's IntegrityError & co., as a save would.
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.cursor.copy(sql) as copy,
-    ):
-        for pk, row in zip(ids, rows, strict=True):
-            values = []
-            for field, prepare in fields:
-                if field.primary_key:
-                    value = pk
-                elif field.attname in row:
-                    value = row[field.attname]
-                else:
-                    value = _default(field, now)
-                values.append(field.get_db_prep_save(value, connection) if prepare else value)
-            copy.write_row(values)
+
+    def values(pk: int, row: dict[str, Any]) -> Iterable[Any]:
+        for field, prepare in fields:
+            if field.primary_key:
+                value = pk
+            elif field.attname in row:
+                value = row[field.attname]
+            else:
+                value = _default(field, now)
+            yield field.get_db_prep_save(value, connection) if prepare else value
+
+    copy_lines(
+        model._meta.db_table,
+        [field.column for field, _prepare in fields],
+        (copy_line(values(pk, row)) for pk, row in zip(ids, rows, strict=True)),
+    )
     return ids

@@ -11,6 +11,8 @@ must match (order free, so swapped or missing surnames still match) through the 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection, transaction
 from django.db.models import F, FloatField, Func, QuerySet, TextField, Value
@@ -74,6 +76,18 @@ def normalise_many(texts: list[str]) -> list[str]:
             [texts],
         )
         return [row[0] or "" for row in cursor.fetchall()]
+
+
+class PreparedQuery(NamedTuple):
+    words: list[str]  # in search form, at most MAX_QUERY_WORDS
+    corrections: dict[int, list[str]]  # by word position: close spellings, best first
+
+
+def prepare_query(text: str) -> PreparedQuery:
+    """What `search_names` finds before it looks for people: the words of `text` in search form
+    and their close spellings in the vocabulary (its first two round trips)."""
+    words = normalise(text[:MAX_QUERY_LENGTH])
+    return PreparedQuery(words, _corrections(words))
 
 
 def corrections_of(words: list[str]) -> dict[str, list[str]]:
@@ -151,11 +165,11 @@ def search_names(queryset: QuerySet, text: str, *, limit: int = 20, prefix_last:
 
     `queryset` decides who may be found: public callers pass `Person.objects.published()`.
     """
-    words = normalise(text[:MAX_QUERY_LENGTH])
+    words, corrections = prepare_query(text)
     if not words:
         return queryset.none()
     # Words are [a-z0-9] only after normalisation, so quoting them in a tsquery is safe.
-    query = _tsquery(words, _corrections(words), prefix_last=prefix_last)
+    query = _tsquery(words, corrections, prefix_last=prefix_last)
     candidates = (
         queryset.filter(search_vector=SearchQuery(query, search_type="raw", config="simple"))
         .order_by()

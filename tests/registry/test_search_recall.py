@@ -1,9 +1,9 @@
 """Recall of the public name search on a labelled set of realistic variants (DESIGN §7).
 
 A few hundred published people get synthetic Venezuelan names with a long tail of surnames (the
-pools of `generate_people`, fixed seed). Each one whose full name is unique gives labelled
+pools of `bench.names`, fixed seed). Each one whose full name is unique gives labelled
 queries in the four variants DESIGN §7 sets the target on: accents dropped, one typo in a
-surname, surnames swapped, second surname missing (`bench_search.name_variants`, seeded per
+surname, surnames swapped, second surname missing (`bench.variants.name_variants`, seeded per
 person). The intended person must be among the first 10 results for at least 98 % of them.
 
 Speed is measured by `manage.py bench_search` at a million people, never here.
@@ -17,13 +17,8 @@ import pytest
 from django.db import connection
 from django.utils.text import slugify
 
-from bench.management.commands.bench_search import TARGET_VARIANTS, Variant, name_variants
-from bench.management.commands.generate_people import (
-    LONG_TAIL_SURNAMES,
-    NamePools,
-    strip_accents,
-    synthetic_names,
-)
+from bench.names import LONG_TAIL_SURNAMES, NamePools, strip_accents, synthetic_names
+from bench.variants import TARGET_VARIANTS, Variant, name_variants
 from lib.vocabulary import VerificationLevel
 from registry.models import ConsentBasis, Person, RecordState
 from registry.search import search_names

@@ -13,7 +13,7 @@ charges (`load_reference_data`), adds `--people` synthetic people already in the
 database again at the end, whatever happens. Uploaded files go to a temporary MEDIA_ROOT.
 
 The file: `--rows` rows with the Spanish headers of `imports.columns.COLUMNS`, all valid, the
-same for a given `--seed`. Names come from generate_people's pools (accents, two surnames,
+same for a given `--seed`. Names come from bench.names' pools (accents, two surnames,
 Zipf-like) drawn with a seed of their own, so they are not the sequence of the people already
 in the registry. No row has the names and arrest date of a registry person (the import would
 rightly count it as already there), and no two rows of the file share their names (however rows
@@ -49,17 +49,14 @@ by cumulative time (the profiled phase's own figures are then inflated by the pr
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import cProfile
 import csv
 import dataclasses
 import datetime
-import gc
 import io
 import itertools
 import os
-import platform
 import pstats
 import random
 import tempfile
@@ -67,8 +64,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import django
-import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -78,17 +73,14 @@ from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 from django.utils import translation
 
-from bench.management.commands.generate_people import (
-    ARREST_WAVES,
-    DEFAULT_SEED,
-    NamePools,
-    strip_accents,
-    synthetic_name,
-)
+from bench.measure import Run, Target, machine, measured, reset_peak_rss, verdict
+from bench.names import NamePools, plain, synthetic_name
+from bench.synthetic import DEFAULT_SEED, arrest_date
 from cases.models import Charge, Detention, DetentionCharge, LegalStage, Source, SourceKind
 from cases.services import detention_open
 from facilities.models import Facility
 from imports import services
+from imports.cleaning import CleanRow, Lookups, clean_row
 from imports.columns import COLUMNS
 from imports.models import ImportJob, ImportState
 from lib.national_id import national_id_hash
@@ -96,85 +88,39 @@ from lib.vocabulary import Agency, DatePrecision, VenezuelanState, normalise_to_
 from registry.duplicates import likely_duplicates
 from registry.models import Category, Person, RecordState, Sex
 
-try:
-    from imports.cleaning import CleanRow, Lookups, clean_row
-except ImportError:  # before the import was split into modules, they were in services
-    from imports.services import CleanRow, Lookups, clean_row  # type: ignore[no-redef]
-
-TARGET_ROWS_PER_SECOND = 2_000
-TARGET_PEAK_RSS_MB = 500
+TARGET_RATE = Target(">=", 2_000, " rows/s", digits=0)
+TARGET_PEAK_RSS = Target("<", 500, " MB", digits=0)
 TEST_DATABASE_PREFIX = "bench_import_"
 LAST_ARREST = datetime.date(2025, 12, 31)  # before any "today" the validator compares with
 
 NameKey = tuple[str, str, str, datetime.date]
 
 
-# ---------------------------------------------------------------------------------------------
-# Memory: peak resident set of this process, per phase.
-
-
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    return 0
-
-
-def reset_peak_rss() -> bool:
-    """Start a new peak (VmHWM := VmRSS); False where the kernel does not allow it."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def rss_mb() -> float:
-    return _status_kb("VmRSS") / 1024
-
-
-def peak_rss_mb() -> float:
-    return _status_kb("VmHWM") / 1024
-
-
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Phase:
     label: str
     rows: int
-    seconds: float
-    rss_before_mb: float
-    peak_mb: float
+    run: Run
 
     @property
     def rate(self) -> float:
-        return self.rows / self.seconds if self.seconds else float("inf")
+        return self.rows / self.run.seconds if self.run.seconds else float("inf")
 
 
 def measure(label: str, rows: int, call: Callable[[], Any]) -> tuple[Phase, Any]:
     """Run `call` once: its wall time and the peak RSS while it ran."""
-    gc.collect()  # garbage of an earlier phase must not count against this one
-    before = rss_mb()
-    reset_peak_rss()
-    started = time.perf_counter()
-    result = call()
-    seconds = time.perf_counter() - started
-    return Phase(label, rows, seconds, before, peak_rss_mb()), result
+    run, result = measured(call)
+    return Phase(label, rows, run), result
 
 
 # ---------------------------------------------------------------------------------------------
 # The file.
 
 
-def _plain(text: str) -> str:
-    return strip_accents(text).lower()
-
-
 def name_key(given: str, first: str, second: str, arrested_on: datetime.date) -> NameKey:
     """What `existing_person` matches a row on without a cédula (here also accent-blind, so
     that a looser matcher later still finds no match)."""
-    return (_plain(given), _plain(first), _plain(second), arrested_on)
+    return (plain(given), plain(first), plain(second), arrested_on)
 
 
 def _spanish_labels(choices: Any, exclude: tuple[str, ...] = ()) -> list[str]:
@@ -274,7 +220,6 @@ class RowMaker:
         self.taken_names = set(reference.taken_names)
         self.names_in_file: set[tuple[str, str, str]] = set()
         self.taken_digits: set[str] = set()
-        self.wave_weights = list(itertools.accumulate(weight for *_, weight in ARREST_WAVES))
         self.states = _spanish_labels(VenezuelanState)
         self.agencies = _spanish_labels(Agency, exclude=(Agency.PENITENTIARY_MINISTRY,))
         self.stages = _spanish_labels(LegalStage)
@@ -289,10 +234,7 @@ class RowMaker:
     def _arrest(self) -> tuple[str, str, datetime.date]:
         """(cell, precision cell, the date as the registry stores it)."""
         rng = self.rng
-        pick = bisect.bisect_right(self.wave_weights, rng.random() * self.wave_weights[-1])
-        first, last, _weight = ARREST_WAVES[min(pick, len(ARREST_WAVES) - 1)]
-        last = min(last, LAST_ARREST)
-        day = first + datetime.timedelta(days=rng.randint(0, (last - first).days))
+        day = arrest_date(rng, latest=LAST_ARREST)
         roll = rng.random()
         if roll < 0.40:
             cell, precision = day.strftime("%d/%m/%Y"), DatePrecision.DAY
@@ -350,7 +292,7 @@ class RowMaker:
         if roll < 0.15 and aliases:
             return rng.choice(aliases)
         if roll < 0.25:
-            return _plain(name)  # typed without accents or capitals
+            return plain(name)  # typed without accents or capitals
         return name
 
     def row(self) -> GeneratedRow:
@@ -418,9 +360,7 @@ def cleaned_rows(rows: list[GeneratedRow]) -> list[CleanRow]:
     lookups = Lookups()
     cleaned = []
     for number, row in enumerate(rows, start=2):
-        result = clean_row(number, row.values, lookups)
-        # clean_row returns (row, errors) today; a bare CleanRow is accepted too.
-        clean, errors = result if isinstance(result, tuple) else (result, [])
+        clean, errors = clean_row(number, row.values, lookups)
         if errors or clean is None:
             messages = "; ".join(f"{e.field}: {e.message}" for e in errors)
             raise CommandError(f"Baseline row {number} is not valid: {messages} ({row.values})")
@@ -482,10 +422,6 @@ class Totals:
         )
 
 
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
 class Command(BaseCommand):
     help = "Time the bulk import in a throwaway database, beside one record at a time."
 
@@ -538,8 +474,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"Throwaway database {test_name} dropped.")
             else:
                 # create_test_db failed before switching over: drop what it may have left.
-                with contextlib.suppress(DatabaseError):
-                    connection.creation._destroy_test_db(test_name, verbosity=0)
+                with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                    cursor.execute(
+                        f"DROP DATABASE IF EXISTS {connection.ops.quote_name(test_name)}"
+                    )
             test_settings["NAME"] = original_test_name
 
     # -- set-up ------------------------------------------------------------------------------
@@ -557,20 +495,10 @@ class Command(BaseCommand):
         )
 
     def _header(self, options: dict[str, Any], data: bytes, rows: list[GeneratedRow]) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            server = cursor.fetchone()[0]
-        with open("/proc/meminfo") as meminfo:
-            total_kb = int(meminfo.readline().split()[1])
-        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
         totals = Totals.now()
         write = self.stdout.write
         write("")
-        write(
-            f"Bulk import benchmark: {os.cpu_count()} CPUs, {total_kb / 1024**2:.0f} GiB RAM, "
-            f"load average {load}; Python {platform.python_version()}, Django "
-            f"{django.get_version()}, psycopg {psycopg.__version__}, PostgreSQL {server}"
-        )
+        write(f"Bulk import benchmark: {machine()}")
         write(
             f"Registry before the import: {totals.people:,} people, {totals.detentions:,} "
             f"detentions, {Facility.objects.count()} facilities, {Charge.objects.count()} "
@@ -739,47 +667,53 @@ class Command(BaseCommand):
         combined = Phase(
             "(a+b) validate + commit",
             validate.rows,
-            validate.seconds + commit.seconds,
-            validate.rss_before_mb,
-            max(validate.peak_mb, commit.peak_mb),
+            Run(
+                validate.run.seconds + commit.run.seconds,
+                validate.run.rss_before_mb,
+                max(validate.run.peak_rss_mb, commit.run.peak_rss_mb),
+            ),
         )
-        rate_target = f">= {TARGET_ROWS_PER_SECOND:,}"
-        rss_target = f"< {TARGET_PEAK_RSS_MB} MB"
         write("")
         write(
-            f"{'phase':<38}{'rows':>8}{'s':>9}{'rows/s':>9}  {rate_target:<10}"
-            f"{'RSS before':>11}{'peak RSS':>10}  {rss_target}"
+            f"{'phase':<38}{'rows':>8}{'s':>9}{'rows/s':>9}  {TARGET_RATE!s:<16}"
+            f"{'RSS before':>11}{'peak RSS':>10}  {TARGET_PEAK_RSS}"
         )
 
         def line(phase: Phase, *, targets: bool = True) -> None:
-            rate_verdict = _verdict(phase.rate >= TARGET_ROWS_PER_SECOND) if targets else "-"
-            rss_verdict = _verdict(phase.peak_mb < TARGET_PEAK_RSS_MB) if targets else "-"
+            run = phase.run
+            rate_verdict = verdict(TARGET_RATE.met(phase.rate)) if targets else "-"
+            rss_verdict = verdict(TARGET_PEAK_RSS.met(run.peak_rss_mb)) if targets else "-"
             write(
-                f"{phase.label:<38}{phase.rows:>8,}{phase.seconds:>9.1f}{phase.rate:>9,.0f}  "
-                f"{rate_verdict:<10}{phase.rss_before_mb:>8.0f} MB{phase.peak_mb:>7.0f} MB  "
+                f"{phase.label:<38}{phase.rows:>8,}{run.seconds:>9.1f}{phase.rate:>9,.0f}  "
+                f"{rate_verdict:<16}{run.rss_before_mb:>8.0f} MB{run.peak_rss_mb:>7.0f} MB  "
                 f"{rss_verdict}"
             )
 
         for phase in phases:
             line(phase)
-        write("-" * 96)
+        write("-" * 102)
         line(combined)
         if baseline is not None:
             line(baseline, targets=False)
         write("")
-        write(
-            f"target (issue #6): {combined.rows:,} rows validated and committed at "
-            f"{combined.rate:,.0f} rows/s ({rate_target}): "
-            f"{_verdict(combined.rate >= TARGET_ROWS_PER_SECOND)}; peak RSS "
-            f"{combined.peak_mb:.0f} MB ({rss_target}): "
-            f"{_verdict(combined.peak_mb < TARGET_PEAK_RSS_MB)}"
-        )
+        compared = ""
         if baseline is not None:
             write(
                 f"baseline, one record at a time (likely_duplicates + full_clean/save + "
                 f"detention_open + charges + source, rolled back): {baseline.rate:,.0f} rows/s "
-                f"on {baseline.rows:,} rows; the batch import (a+b) is "
+                f"on {baseline.rows:,} rows"
+            )
+            compared = (
+                f"baseline one record at a time {baseline.rate:,.0f} rows/s, "
                 f"{combined.rate / baseline.rate:.1f}x as fast"
             )
+        write(
+            TARGET_RATE.line(
+                f"(issue #6) {combined.rows:,} rows validated and committed",
+                combined.rate,
+                baseline=compared,
+            )
+        )
+        write(TARGET_PEAK_RSS.line("peak RSS of validate + commit", combined.run.peak_rss_mb))
         if not reset_peak_rss():
             write("NOTE: /proc/self/clear_refs is not writable: each peak is since the start.")

@@ -4,9 +4,10 @@
     manage.py bench_search [--people 200] [--baseline 30] [--seed 1] [--repeat 1]
 
 A deterministic sample of published people whose full name is unique (accents and case
-ignored) gives the queries, in six variants each: the exact full name, the name without
-accents, one typo in a surname, the surnames swapped, the second surname missing, and a partial
-name (the given names and the start of the first surname, as someone still typing).
+ignored) gives the queries, in six variants each (bench.variants): the exact full name, the
+name without accents, one typo in a surname, the surnames swapped, the second surname missing,
+and a partial name (the given names and the start of the first surname, as someone still
+typing).
 
 For each query `search_names(Person.objects.published(), query, limit=10)` is timed in-process
 (server side: the three round trips the search makes, without any HTTP), after a warm-up pass.
@@ -27,12 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import os
 import random
 import statistics
-import string
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -40,106 +38,16 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
-from bench.management.commands.generate_people import strip_accents
+from bench.measure import Target, machine, percentile, timed
+from bench.variants import TARGET_VARIANTS, VARIANTS, Variant, name_variants
 from registry.models import Person, RecordState
 from registry.search import NORMALISE_SQL, normalise
 
-EXACT = "exact"
-NO_ACCENTS = "no_accents"
-TYPO = "typo"
-SWAPPED = "swapped"
-NO_SECOND_SURNAME = "no_second_surname"
-PARTIAL = "partial"
-VARIANTS: dict[str, str] = {
-    EXACT: "exact full name",
-    NO_ACCENTS: "accents dropped",
-    TYPO: "one typo (surname)",
-    SWAPPED: "surnames swapped",
-    NO_SECOND_SURNAME: "2nd surname missing",
-    PARTIAL: "partial (typing)",
-}
-# The variants DESIGN §7 sets the recall target on.
-TARGET_VARIANTS = (NO_ACCENTS, TYPO, SWAPPED, NO_SECOND_SURNAME)
-TARGET_P95_MS = 50.0
-TARGET_SPEEDUP = 30.0
-TARGET_RECALL = 0.98
+TARGET_P95 = Target("<=", 50, " ms")
+TARGET_SPEEDUP = Target(">=", 30, "x", digits=0)
+TARGET_RECALL = Target(">=", 98, "%")  # of the clear queries of the DESIGN variants
 RESULTS = 10
 SearchFunction = Callable[..., QuerySet]
-MIN_TYPO_WORD = 5
-
-SUBSTITUTION, INSERTION, DELETION, TRANSPOSITION = "sub", "ins", "del", "swap"
-TYPO_KINDS = (SUBSTITUTION, INSERTION, DELETION, TRANSPOSITION)
-
-
-def _plain(text: str) -> str:
-    return strip_accents(text).lower()
-
-
-def one_typo(word: str, rng: random.Random, kind: str | None = None) -> str:
-    """`word` with one substitution, insertion, deletion or transposition of adjacent letters,
-    at any position, that changes the word even once accents and case are ignored."""
-    letters = string.ascii_lowercase
-    lower = word.lower()
-    for _attempt in range(50):
-        chosen = kind or rng.choice(TYPO_KINDS)
-        if chosen == SUBSTITUTION:
-            at = rng.randrange(len(lower))
-            result = lower[:at] + rng.choice(letters) + lower[at + 1 :]
-        elif chosen == INSERTION:
-            at = rng.randrange(1, len(lower) + 1)
-            result = lower[:at] + rng.choice(letters) + lower[at:]
-        elif chosen == DELETION:
-            at = rng.randrange(len(lower))
-            result = lower[:at] + lower[at + 1 :]
-        else:
-            at = rng.randrange(len(lower) - 1)
-            result = lower[:at] + lower[at + 1] + lower[at] + lower[at + 2 :]
-        if _plain(result) != _plain(word):
-            return result[:1].upper() + result[1:] if word[:1].isupper() else result
-    raise ValueError(f"No typo changes {word!r}")
-
-
-@dataclasses.dataclass(frozen=True)
-class Variant:
-    kind: str
-    text: str
-    # The query as it would be without the typo, and whether its last word is a prefix: the
-    # words every intended match carries (to tell clear queries from ambiguous ones).
-    correct_text: str
-    prefix: bool = False
-
-
-def name_variants(
-    given_names: str, first_surname: str, second_surname: str, rng: random.Random
-) -> list[Variant]:
-    """The query variants of one person's name (variants that do not apply are left out)."""
-    full = " ".join(part for part in (given_names, first_surname, second_surname) if part)
-    variants = [Variant(EXACT, full, full), Variant(NO_ACCENTS, _plain(full), _plain(full))]
-
-    # One typo in a surname word of 5 letters or more (in a given name if no surname has one).
-    parts = [given_names, first_surname, second_surname]
-    candidates = [(index, w) for index in (1, 2) for w in parts[index].split()]
-    long_words = [(index, w) for index, w in candidates if len(w) >= MIN_TYPO_WORD]
-    if not long_words:
-        long_words = [(0, w) for w in given_names.split() if len(w) >= MIN_TYPO_WORD]
-    if long_words:
-        index, word = rng.choice(long_words)
-        typo = one_typo(word, rng)
-        parts[index] = " ".join(typo if w == word else w for w in parts[index].split())
-        variants.append(Variant(TYPO, " ".join(part for part in parts if part), full))
-
-    if second_surname:
-        swapped = f"{given_names} {second_surname} {first_surname}"
-        variants.append(Variant(SWAPPED, swapped, swapped))
-        shorter = f"{given_names} {first_surname}"
-        variants.append(Variant(NO_SECOND_SURNAME, shorter, shorter))
-
-    first_word = first_surname.split()[0]
-    if len(_plain(first_word)) >= 4:
-        keep = max(3, min(len(first_word) - 1, (len(first_word) + 1) // 2))
-        partial = f"{given_names} {first_word[:keep]}"
-        variants.append(Variant(PARTIAL, partial, partial, prefix=True))
-    return variants
 
 
 @dataclasses.dataclass
@@ -152,21 +60,6 @@ class Query:
     top: str = ""
     baseline_ms: float | None = None
     baseline_found: bool | None = None
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile (p95 of 30 values is the 29th smallest)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, -(-int(share * 1000) * len(ordered) // 1000))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
-def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = call()
-    return (time.perf_counter() - started) * 1000, result
 
 
 NORMALISED_FULL_NAME = NORMALISE_SQL.format(
@@ -200,18 +93,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         seed: int = options["seed"]
         search: SearchFunction = import_string(options["search_function"])
-        published = self._published()
+        published = Person.objects.published()
         total = Person.objects.count()
         published_count = published.count()
         if published_count < options["people"]:
             raise CommandError("Too few published people: run manage.py generate_people first.")
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            server = cursor.fetchone()[0]
         self.stdout.write(
             f"Name search benchmark: {total:,} people ({published_count:,} published), "
-            f"PostgreSQL {server}, {os.cpu_count()} CPUs, seed {seed}, "
-            f"search {options['search_function']}"
+            f"seed {seed}, search {options['search_function']}; {machine()}"
         )
 
         queries = self._queries(options["people"], seed)
@@ -230,7 +119,7 @@ class Command(BaseCommand):
         timings: dict[int, list[float]] = {id(q): [] for q in queries}
         for _pass in range(options["repeat"]):
             for query in queries:
-                ms, results = _timed(
+                ms, results = timed(
                     lambda q=query: list(search(published, q.variant.text, limit=RESULTS))
                 )
                 timings[id(query)].append(ms)
@@ -240,31 +129,16 @@ class Command(BaseCommand):
             query.search_ms = statistics.median(timings[id(query)])
 
         for query in baseline_queries:
-            query.baseline_ms, ids = _timed(lambda q=query: self._baseline(q.variant.text))
+            query.baseline_ms, ids = timed(lambda q=query: self._baseline(q.variant.text))
             query.baseline_found = query.person_id in ids
 
-        # The search's own first two round trips (normalise, typo corrections), when it has them.
-        module = importlib.import_module(search.__module__)
-        words_of = getattr(module, "normalise", None)
-        corrections_of = getattr(module, "_corrections", None)
+        # The search's own first two round trips (normalise, typo corrections), when its module
+        # has them apart (a candidate given by --search-function may not).
+        prepare_query = getattr(importlib.import_module(search.__module__), "prepare_query", None)
         prepare = []
-        if words_of and corrections_of:
-            prepare = [
-                _timed(lambda q=q: corrections_of(words_of(q.variant.text)))[0] for q in queries
-            ]
+        if prepare_query is not None:
+            prepare = [timed(lambda q=q: prepare_query(q.variant.text))[0] for q in queries]
         self._report(queries, baseline_queries, prepare, search, options)
-
-    def _published(self) -> QuerySet:
-        """`Person.objects.published()`; columns the database lacks yet (a migration being
-        written elsewhere) are deferred, so the benchmark runs on the schema at hand."""
-        with connection.cursor() as cursor:
-            table = connection.introspection.get_table_description(cursor, Person._meta.db_table)
-        present = {column.name for column in table}
-        missing = [f.name for f in Person._meta.concrete_fields if f.column not in present]
-        if missing:
-            self.stderr.write(f"The database lacks {missing} (unapplied migration): deferred.")
-            return Person.objects.published().defer(*missing)
-        return Person.objects.published()
 
     # -- the sample --------------------------------------------------------------------------
 
@@ -403,15 +277,26 @@ class Command(BaseCommand):
         clear_recall = sum(q.found for q in clear_group) / max(len(clear_group), 1)
         write("")
         write(f"search p50 {search_p50:.1f} ms, p95 {search_p95:.1f} ms")
-        write(f"target p95 <= {TARGET_P95_MS:.0f} ms: {_verdict(search_p95 <= TARGET_P95_MS)}")
         write(
-            f"target >= {TARGET_SPEEDUP:.0f}x the baseline: {_verdict(speedup >= TARGET_SPEEDUP)}"
+            TARGET_P95.line(
+                "search p95", search_p95, baseline=f"baseline ILIKE scan p95 {base_p95:,.1f} ms"
+            )
         )
         write(
-            f"target recall >= {TARGET_RECALL:.0%} on the DESIGN variants, clear queries "
-            f"(DESIGN: names not ambiguous in the data): {_verdict(clear_recall >= TARGET_RECALL)}"
-            f" ({clear_recall:.1%} of {len(clear_group)}; all {len(target_group)} queries: "
-            f"{recall:.1%})"
+            TARGET_SPEEDUP.line(
+                "baseline p95 / search p95",
+                speedup,
+                baseline=f"{base_p95:,.1f} ms / {search_p95:.1f} ms",
+            )
+        )
+        write(
+            TARGET_RECALL.line(
+                f"recall@10 on the DESIGN variants, {len(clear_group)} clear queries (DESIGN: "
+                f"names not ambiguous in the data)",
+                clear_recall * 100,
+                baseline=f"all {len(target_group)} queries: {recall:.1%}; baseline scan "
+                f"{base_found}/{len(baseline_queries)}",
+            )
         )
         misses = [q for q in queries if not q.found]
         if misses and options["misses"]:
@@ -430,7 +315,7 @@ class Command(BaseCommand):
         """EXPLAIN ANALYZE the main query of the median and of the slowest search, and one scan."""
         ordered = sorted(queries, key=lambda q: q.search_ms)
         samples = [("median", ordered[len(ordered) // 2]), ("slowest", ordered[-1])]
-        published = self._published()
+        published = Person.objects.published()
         with connection.cursor() as cursor:
             for label, query in samples:
                 queryset = search(published, query.variant.text, limit=RESULTS)
@@ -456,7 +341,3 @@ def _share(group: list[Query]) -> str:
     if not group:
         return "-"
     return f"{sum(q.found for q in group) / len(group):.1%}"
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"

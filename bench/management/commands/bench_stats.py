@@ -27,19 +27,17 @@ Every sampled day's baseline count is checked against the served and live series
 from __future__ import annotations
 
 import datetime
-import os
 import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
+from bench.measure import Target, machine, percentile, repeated, timed
 from stats import queries, services
 
-TARGET_MS = 300.0
+TARGET = Target("<=", 300, " ms")
 
 NAIVE_DAY_SQL = """
 SELECT count(DISTINCT d.person_id)
@@ -48,17 +46,6 @@ JOIN registry_person p ON p.id = d.person_id
 WHERE p.record_state = 'published'
     AND d.arrested_on <= %s AND (d.ended_on IS NULL OR d.ended_on > %s)
 """
-
-
-def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = function()
-    return (time.perf_counter() - started) * 1000, result
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 class Command(BaseCommand):
@@ -79,8 +66,6 @@ class Command(BaseCommand):
         start = end.replace(year=end.year - options["years"])
         days = (end - start).days + 1
         with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            server = cursor.fetchone()[0]
             cursor.execute(
                 "SELECT count(*), count(*) FILTER (WHERE p.record_state = 'published') "
                 "FROM cases_detention d JOIN registry_person p ON p.id = d.person_id"
@@ -90,25 +75,22 @@ class Command(BaseCommand):
             raise CommandError("Too few episodes: run manage.py generate_people first.")
         self.stdout.write(
             f"Statistics benchmark: {episodes:,} detention episodes ({published_episodes:,} of "
-            f"published people), PostgreSQL {server}, {os.cpu_count()} CPUs, load average "
-            f"{os.getloadavg()[0]:.1f}"
+            f"published people); {machine()}"
         )
         self.stdout.write(f"Period: {start} to {end}, {days:,} days, one point per day")
 
-        recompute_ms, stored_days = _timed(lambda: services.daily_figures_refresh(today=end))
+        recompute_ms, stored_days = timed(lambda: services.daily_figures_refresh(today=end))
 
-        served_ms = []
-        series = queries.series(start, end, queries.DAY)  # warm-up
-        for _run in range(options["repeat"]):
-            ms, series = _timed(lambda: queries.series(start, end, queries.DAY))
-            served_ms.append(ms)
+        queries.series(start, end, queries.DAY)  # warm-up
+        served_ms, series = repeated(
+            lambda: queries.series(start, end, queries.DAY), options["repeat"]
+        )
         if len(series) != days:
             raise CommandError(f"The served series has {len(series)} points, not {days}.")
 
-        live_ms, live = [], []
-        for _run in range(options["live_repeat"]):
-            ms, live = _timed(lambda: queries.live_daily_series(start, end))
-            live_ms.append(ms)
+        live_ms, live = repeated(
+            lambda: queries.live_daily_series(start, end), options["live_repeat"]
+        )
 
         step = (days - 1) / (options["baseline_days"] - 1)
         sample = sorted(
@@ -121,7 +103,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute(NAIVE_DAY_SQL, [sample[0], sample[0]])  # warm-up
             for day in sample:
-                ms, _ = _timed(lambda day=day: cursor.execute(NAIVE_DAY_SQL, [day, day]))
+                ms, _ = timed(lambda day=day: cursor.execute(NAIVE_DAY_SQL, [day, day]))
                 naive[day] = cursor.fetchone()[0]
                 naive_ms.append(ms)
         naive_total_s = statistics.mean(naive_ms) * days / 1000
@@ -132,13 +114,13 @@ class Command(BaseCommand):
             f"counts on a date, every status ({middle})": lambda: queries.status_counts_on(middle),
             f"breakdowns of people in custody ({end})": lambda: queries.breakdowns_on(end),
         }
-        as_of_ms = {name: [_timed(run)[0] for _ in range(3)] for name, run in as_of.items()}
+        as_of_ms = {name: repeated(run, 3)[0] for name, run in as_of.items()}
 
         served = {point.starts_on: point.in_custody for point in series}
         lived = {point.starts_on: point.in_custody for point in live}
         mismatches = [day for day in sample if not (naive[day] == served[day] == lived[day])]
-        served_p50 = statistics.median(served_ms)
-        served_p95 = _percentile(served_ms, 0.95)
+        served_p50 = percentile(served_ms, 0.5)
+        served_p95 = percentile(served_ms, 0.95)
 
         rows = [
             (
@@ -149,15 +131,15 @@ class Command(BaseCommand):
             ),
             (
                 f"live SQL from the episodes ({options['live_repeat']} runs)",
-                f"{statistics.median(live_ms):,.0f}",
+                f"{percentile(live_ms, 0.5):,.0f}",
                 "",
                 f"{max(live_ms):,.0f}",
             ),
             ("recompute + store (beat task, 1 run)", f"{recompute_ms:,.0f}", "", ""),
             (
                 f"naive per-day COUNT, mean of {len(sample)} sampled days",
-                f"{statistics.median(naive_ms):,.0f}",
-                f"{_percentile(naive_ms, 0.95):,.0f}",
+                f"{percentile(naive_ms, 0.5):,.0f}",
+                f"{percentile(naive_ms, 0.95):,.0f}",
                 f"{max(naive_ms):,.0f}",
             ),
         ]
@@ -167,7 +149,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{name:<52} {p50:>10} {p95:>10} {largest:>10}")
         for name, timings in as_of_ms.items():
             self.stdout.write(
-                f"{name + ' (3 runs)':<52} {statistics.median(timings):>10,.0f} {'':>10} "
+                f"{name + ' (3 runs)':<52} {percentile(timings, 0.5):>10,.0f} {'':>10} "
                 f"{max(timings):>10,.0f}"
             )
         self.stdout.write("")
@@ -182,10 +164,12 @@ class Command(BaseCommand):
             f"sampled days agreeing (naive = served = live): {len(sample) - len(mismatches)}"
             f"/{len(sample)}"
         )
-        verdict = "met" if served_p95 <= TARGET_MS else "NOT met"
         self.stdout.write(
-            f"Target: daily series over {options['years']} years <= {TARGET_MS:.0f} ms: "
-            f"p95 {served_p95:,.1f} ms, {verdict}."
+            TARGET.line(
+                f"daily series over {options['years']} years, served p95",
+                served_p95,
+                baseline=f"naive loop about {naive_total_s * 1000:,.0f} ms, extrapolated",
+            )
         )
         if mismatches:
             raise CommandError(f"Counts disagree on {mismatches[:5]}")
