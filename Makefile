@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chromium install messages messages-check check lint db-stop clean schema
+.PHONY: run test test-fast chromium install messages messages-check check lint db-stop clean schema
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ run: messages
 # Production settings, served over plain HTTP to the test client and the live server.
 test: messages chromium
 	SECURE_SSL_REDIRECT=false $(BIN)/pytest $(PYTEST_ARGS)
+
+# The fast lane, under a minute: every test but the slow ones (fuzzing, property-based, the real
+# worker, search recall, …) and the browser tests (markers in pyproject.toml). `make test` before
+# pushing.
+test-fast: messages
+	SECURE_SSL_REDIRECT=false $(BIN)/pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright downloads no browser).
 chromium:

@@ -41,6 +41,7 @@ def broker_reachable() -> bool:
 
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not broker_reachable(), reason=f"no Celery broker answers at {BROKER}"),
 ]

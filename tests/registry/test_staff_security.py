@@ -133,6 +133,7 @@ def test_the_admin_login_goes_through_the_same_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
+@pytest.mark.slow  # a failed sign-in per allowed failure, each hashing a password
 def test_repeated_failures_lock_the_account_out(client, settings):
     make_staff("objetivo", "Coordinador")
     for _ in range(settings.AXES_FAILURE_LIMIT):
