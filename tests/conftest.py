@@ -1,7 +1,10 @@
+import functools
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.test import Client
@@ -10,11 +13,21 @@ from django.utils import translation
 from config.celery import app as celery_app
 from lib.roles import COORDINADOR, DOCUMENTALISTA, VERIFICADOR
 
+STAFF_PASSWORD = "x-Very-Long-Pass-123"
+
+
+@functools.cache
+def staff_password_hash() -> str:
+    """Every staff account here has the same password, so it is hashed once: the production
+    hasher is slow on purpose (about 0.4 s a hash on this kind of machine)."""
+    return make_password(STAFF_PASSWORD)
+
 
 def make_staff(username: str, *groups: str, second_factor: bool = True):
-    """A staff account in the given role groups, with a confirmed TOTP device."""
-    user = get_user_model().objects.create_user(
-        username=username, password="x-Very-Long-Pass-123", is_staff=True
+    """A staff account in the given role groups, with a confirmed TOTP device; its password
+    is STAFF_PASSWORD."""
+    user = get_user_model().objects.create(
+        username=username, password=staff_password_hash(), is_staff=True
     )
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
