@@ -10,7 +10,8 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
 from playwright.sync_api import expect
 
-STAFF_PASSWORD = "x-Very-Long-Pass-123"  # tests.conftest.make_staff's
+from tests.conftest import STAFF_PASSWORD
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HERE = Path(__file__).parent
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
