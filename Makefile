@@ -1,9 +1,11 @@
 # Registro: two commands on a fresh machine (see README.md for what they need).
 #   make run   installs into .venv, migrates, loads reference and demo data, serves on :8000
+#              (make run PORT=8010: on another port)
 #   make test  the whole pytest suite on real PostgreSQL
 # Both use an embedded PostgreSQL under .data/ unless DATABASE_URL is set.
 
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -56,8 +58,8 @@ run: messages
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py load_demo_data
-	$(PY) manage.py ensure_demo_coordinator
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py ensure_demo_coordinator --port $(PORT)
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production settings, served over plain HTTP to the test client and the live server.
 test: messages chromium
