@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _development(settings):
     settings.DEBUG = True
+    # Each run sets a new password; the production hasher would spend 0.4 s on each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def ensure_demo_coordinator(*args: str) -> str:
