@@ -39,7 +39,7 @@ def make_staff(username: str, *groups: str, second_factor: bool = True):
 
 
 def signed_in(user) -> Client:
-    """A test client signed in as `user` (second factor included), with the account as `.user`."""
+    """A test client signed in as `user`, past the sign-in pages, with the account as `.user`."""
     client = Client()
     client.force_login(user)
     client.user = user
