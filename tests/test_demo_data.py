@@ -27,6 +27,7 @@ def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
+@pytest.mark.slow  # the whole demo data set
 def test_the_demo_data_covers_every_status_rearrests_claims_and_a_hidden_minor(reference_data):
     output = load_demo_data()
 
@@ -53,6 +54,7 @@ def test_the_demo_data_covers_every_status_rearrests_claims_and_a_hidden_minor(r
         assert release.detention.person.current_status == PersonStatus.DETAINED
 
 
+@pytest.mark.slow  # the whole demo data set, twice
 def test_running_twice_changes_nothing(reference_data):
     load_demo_data()
     before = row_counts()

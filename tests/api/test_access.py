@@ -12,7 +12,7 @@ from api.models import Partner
 from cases import services
 from cases.models import Event
 from tests import factories
-from tests.api.conftest import issue_key
+from tests.conftest import issue_key
 
 pytestmark = pytest.mark.django_db
 

@@ -38,6 +38,7 @@ def same_connection_for_requests():
     signals.request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @schema.parametrize()
 @hypothesis_settings(

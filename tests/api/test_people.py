@@ -234,6 +234,7 @@ def test_pagination_with_count_links_and_a_capped_page_size(api_anonymous, peopl
     assert api_anonymous.get(LIST, {"page": "last"}).status_code == 200
 
 
+@pytest.mark.slow  # 220 people, each through the detention service
 def test_list_queries_do_not_grow_with_the_page_size(partner):
     places = [factories.facility() for _ in range(5)]
     for number in range(220):

@@ -1,5 +1,5 @@
 """Browser tests: Playwright drives Debian's Chromium (installed by the Makefile) against
-Django's live server. No browser is downloaded."""
+Django's live server. No browser is downloaded. Each test here is marked `browser`."""
 
 import os
 import shutil
@@ -10,12 +10,23 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
 from playwright.sync_api import expect
 
-STAFF_PASSWORD = "x-Very-Long-Pass-123"  # tests.conftest.make_staff's
+from tests.conftest import STAFF_PASSWORD
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HERE = Path(__file__).parent
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Django's live_server runs in a thread; Playwright's sync API runs an event loop in this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives a browser (`make test-fast` leaves them out). The hook
+    sees the whole session's tests, hence the folder check."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

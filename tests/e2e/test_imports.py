@@ -14,9 +14,7 @@ from playwright.sync_api import expect
 from cases.models import MatchStatus, ReleaseClaim, ReleaseClaimName
 from imports.models import ImportJob
 from imports.tasks import validate_import
-from lib.roles import DOCUMENTALISTA, VERIFICADOR
 from tests import factories
-from tests.conftest import make_staff
 from tests.e2e.conftest import sign_in
 from tests.imports.conftest import csv_bytes, row
 
@@ -45,9 +43,9 @@ def figure(page, name: str):
 
 
 def test_a_documentalista_imports_three_cases_and_finds_the_drafts(
-    live_server, page, screenshot, tmp_path, rodeo
+    live_server, page, screenshot, tmp_path, rodeo, documentalista
 ):
-    sign_in(page, live_server, make_staff("doc_import", DOCUMENTALISTA))
+    sign_in(page, live_server, documentalista.user)
     page.goto(live_server.url + "/personal/importar/")
     expect(page.locator("h1")).to_have_text("Importar expedientes")
     page.get_by_text("Columnas", exact=True).click()
@@ -101,8 +99,8 @@ def test_a_documentalista_imports_three_cases_and_finds_the_drafts(
     screenshot("import-drafts")
 
 
-def test_the_job_page_follows_the_check_without_reloading(live_server, page, rodeo):
-    user = make_staff("doc_progress", DOCUMENTALISTA)
+def test_the_job_page_follows_the_check_without_reloading(live_server, page, rodeo, documentalista):
+    user = documentalista.user
     job = ImportJob.objects.create(
         file=ContentFile(csv_bytes([row()]), name="lento.csv"),
         original_name="lento.csv",
@@ -130,9 +128,9 @@ def test_the_job_page_follows_the_check_without_reloading(live_server, page, rod
 
 
 def test_bad_rows_are_listed_by_row_and_column_and_nothing_can_be_imported(
-    live_server, page, screenshot, tmp_path, rodeo
+    live_server, page, screenshot, tmp_path, rodeo, documentalista
 ):
-    sign_in(page, live_server, make_staff("doc_errors", DOCUMENTALISTA))
+    sign_in(page, live_server, documentalista.user)
     page.goto(live_server.url + "/personal/importar/")
     upload = tmp_path / "con-errores.csv"
     upload.write_bytes(
@@ -194,9 +192,9 @@ def registry(db):
 
 
 def test_a_verificador_reconciles_an_official_list_and_reads_the_report(
-    live_server, page, screenshot, tmp_path, registry
+    live_server, page, screenshot, tmp_path, registry, verificador
 ):
-    sign_in(page, live_server, make_staff("ver_list", VERIFICADOR))
+    sign_in(page, live_server, verificador.user)
     page.goto(live_server.url + "/personal/importar/lista/")
     expect(page.locator("h1")).to_have_text("Conciliar una lista de personas excarceladas")
     page.get_by_label("Fecha del anuncio").fill("2026-01-09")
@@ -256,7 +254,7 @@ def test_a_verificador_reconciles_an_official_list_and_reads_the_report(
     screenshot("claim-report")
 
 
-def test_the_report_reads_in_english(live_server, page, screenshot, registry):
+def test_the_report_reads_in_english(live_server, page, screenshot, registry, verificador):
     claim = ReleaseClaim.objects.create(
         announced_on=datetime.date(2026, 1, 9),
         claimant="Ministro de Servicio Penitenciario",
@@ -269,7 +267,7 @@ def test_the_report_reads_in_english(live_server, page, screenshot, registry):
         match_status=MatchStatus.MATCHED,
         person=registry["pedro"],
     )
-    sign_in(page, live_server, make_staff("ver_english", VERIFICADOR))
+    sign_in(page, live_server, verificador.user)
 
     page.goto(f"{live_server.url}/en/personal/anuncios/{claim.pk}/conciliacion/")
     expect(page.locator("html")).to_have_attribute("lang", "en")

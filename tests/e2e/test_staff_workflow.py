@@ -5,7 +5,6 @@ import pytest
 from playwright.sync_api import expect
 
 from registry.models import Person
-from tests.conftest import make_staff
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,12 +18,10 @@ def signed_in_context(browser, live_server, user):
     return context, page
 
 
-def test_enter_verify_publish_then_take_down(live_server, browser, screenshot, page):
-    documentalista = make_staff("doc_e2e", "Documentalista")
-    verificador = make_staff("ver_e2e", "Verificador")
-    coordinador = make_staff("coo_e2e", "Coordinador")
-
-    context, staff = signed_in_context(browser, live_server, documentalista)
+def test_enter_verify_publish_then_take_down(
+    live_server, browser, screenshot, page, documentalista, verificador, coordinador
+):
+    context, staff = signed_in_context(browser, live_server, documentalista.user)
     staff.goto(live_server.url + "/admin/registry/person/add/")
     staff.fill("#id_given_names", "Eusebia Ramona")
     staff.fill("#id_first_surname", "Quintero")
@@ -40,7 +37,7 @@ def test_enter_verify_publish_then_take_down(live_server, browser, screenshot, p
     expect(staff.locator("h1")).to_contain_text("Eusebia Ramona Quintero Lobo")
     context.close()
 
-    context, staff = signed_in_context(browser, live_server, verificador)
+    context, staff = signed_in_context(browser, live_server, verificador.user)
     staff.goto(live_server.url + "/personal/")
     expect(staff.locator(".queue-item")).to_contain_text("Eusebia Ramona Quintero Lobo")
     screenshot("verification-queue", of=staff)
@@ -59,7 +56,7 @@ def test_enter_verify_publish_then_take_down(live_server, browser, screenshot, p
     expect(page.locator("h1")).to_have_text("Eusebia Ramona Quintero Lobo")
     profile_url = page.url
 
-    context, staff = signed_in_context(browser, live_server, coordinador)
+    context, staff = signed_in_context(browser, live_server, coordinador.user)
     staff.goto(live_server.url + f"/personal/personas/{person.pk}/retirar/")
     staff.fill("textarea[name=reason]", "Pedido de la familia")
     staff.click("form.stacked button[type=submit]")

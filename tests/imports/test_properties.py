@@ -9,7 +9,7 @@ from imports.models import ImportState
 from registry.models import Person
 from tests.imports.conftest import committed, csv_bytes, row, validated
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 BAD_CELLS = {
     "arrested_on": ["31/02/2024", "ayer", "2024-13-01", "3000-01-01"],

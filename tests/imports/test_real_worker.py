@@ -27,7 +27,6 @@ from imports.models import ImportJob, ImportState
 from imports.services import COMMIT_LOCK
 from imports.tasks import commit_import, queue_next_step, validate_import
 from registry.models import Person, RecordState
-from tests.conftest import make_staff
 from tests.imports.conftest import csv_bytes, make_job, row
 
 BROKER = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
@@ -42,6 +41,7 @@ def broker_reachable() -> bool:
 
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not broker_reachable(), reason=f"no Celery broker answers at {BROKER}"),
 ]
@@ -139,14 +139,14 @@ def wait_for(job, state: str, timeout: float = 150) -> None:
     raise AssertionError(f"job stayed {job.state!r}, expected {state!r}")
 
 
-def test_an_import_runs_end_to_end_in_a_real_worker(worker, reference):
-    documentalista = make_staff("worker_doc", "Documentalista")
+def test_an_import_runs_end_to_end_in_a_real_worker(worker, reference, documentalista):
+    user = documentalista.user
     data = csv_bytes([row(first_surname="Trabajador"), row(first_surname="Colaborador")])
-    job = make_job(data, user=documentalista)
+    job = make_job(data, user=user)
     validate_import.delay(job.pk)
     wait_for(job, ImportState.VALIDATED)
     assert job.rows_total == 2 and job.errors == []
-    commit_import.delay(job.pk, documentalista.pk)
+    commit_import.delay(job.pk, user.pk)
     wait_for(job, ImportState.COMMITTED)
     people = Person.objects.filter(first_surname__in=["Trabajador", "Colaborador"])
     assert people.count() == 2
@@ -163,21 +163,21 @@ def wait_until(condition, timeout: float = 150, what: str = "") -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_worker_killed_mid_commit_writes_nothing_and_the_job_is_retried(start_worker, reference):
+def test_a_worker_killed_mid_commit_writes_nothing_and_the_job_is_retried(
+    start_worker, reference, documentalista
+):
     """SIGKILL while the single transaction is half done: nothing is visible, the sweeper hands
     the job to a new worker, and every row is then written exactly once."""
-    documentalista = make_staff("worker_doc", "Documentalista")
+    user = documentalista.user
     rows = [row(given_names=f"Persona {n}", first_surname="Interrumpida") for n in range(10_000)]
-    job = make_job(csv_bytes(rows), user=documentalista)
+    job = make_job(csv_bytes(rows), user=user)
     services.import_validate(job=job)  # in this process: the worker is for the commit
     job.refresh_from_db()
     assert job.can_commit, job.errors[:3]
-    ImportJob.objects.filter(pk=job.pk).update(
-        state=ImportState.COMMITTING, confirmed_by=documentalista
-    )
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.COMMITTING, confirmed_by=user)
 
     first = start_worker()
-    commit_import.delay(job.pk, documentalista.pk)
+    commit_import.delay(job.pk, user.pk)
     # Progress is written through its own connection, so it shows mid-transaction.
     wait_until(lambda: ImportJob.objects.get(pk=job.pk).rows_done >= 1000, what="commit progress")
     first.send_signal(signal.SIGKILL)

@@ -8,16 +8,15 @@ import datetime
 
 import pytest
 from django.contrib import admin
-from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from api.models import Partner, PartnerAPIKey
 from cases import services
 from cases.models import ReleaseClaim
 from imports.models import ImportJob
+from lib.roles import DOCUMENTALISTA
 from registry.models import ConsentBasis, RecordState
 from tests import factories
-from tests.conftest import make_staff, signed_in
+from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -69,22 +68,21 @@ def with_partner(statuses: tuple[int, ...]) -> tuple[int, ...]:
 
 
 @pytest.fixture
-def clients():
-    _key, secret = PartnerAPIKey.objects.create_key(
-        name="matrix", partner=Partner.objects.create(name="Socio")
-    )
+def clients(anonymous, partner, documentalista, verificador, coordinador):
+    """The personas of tests/conftest.py, by name."""
     return {
-        "anonymous": Client(),
-        "partner": Client(HTTP_AUTHORIZATION=f"Api-Key {secret}"),
-        "documentalista": signed_in(make_staff("m_doc", "Documentalista")),
-        "verificador": signed_in(make_staff("m_ver", "Verificador")),
-        "coordinador": signed_in(make_staff("m_coo", "Coordinador")),
+        "anonymous": anonymous,
+        "partner": partner,
+        "documentalista": documentalista,
+        "verificador": verificador,
+        "coordinador": coordinador,
     }
 
 
 @pytest.fixture
 def records():
-    author = make_staff("m_author", "Documentalista")
+    # Another documentalista wrote them, so that no persona is barred as their author.
+    author = make_staff("author", DOCUMENTALISTA)
     make = lambda **kw: factories.person(  # noqa: E731
         consent_basis=ConsentBasis.FAMILY, created_by=author, last_edited_by=author, **kw
     )

@@ -89,6 +89,7 @@ def test_the_synthetic_names_have_a_long_tail_and_are_deterministic():
     assert first != list(synthetic_names(50, seed=SEED + 1))
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_recall_at_10_on_realistic_variants_is_at_least_98_percent(people):
     pairs = labelled_queries(people)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from registry.models import Person, PrivateDataAccess
 from tests import factories
-from tests.conftest import make_staff, signed_in
+from tests.conftest import STAFF_PASSWORD, make_staff, signed_in
 from tests.registry.test_admin import person_form
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def _code(user) -> str:
 def test_staff_sign_in_with_password_then_second_factor(client):
     user = make_staff("con_totp", "Coordinador")
     response = client.post(
-        reverse("account_login"), {"login": "con_totp", "password": "x-Very-Long-Pass-123"}
+        reverse("account_login"), {"login": "con_totp", "password": STAFF_PASSWORD}
     )
     assert response.status_code == 302 and "2fa" in response["Location"]
     assert client.get(reverse("admin:index")).status_code == 302  # not signed in yet
@@ -133,13 +133,14 @@ def test_the_admin_login_goes_through_the_same_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
+@pytest.mark.slow  # a failed sign-in per allowed failure, each hashing a password
 def test_repeated_failures_lock_the_account_out(client, settings):
     make_staff("objetivo", "Coordinador")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("account_login"), {"login": "objetivo", "password": "wrong"})
     # Even the right password is refused now (django-axes, and allauth's own rate limit).
     response = client.post(
-        reverse("account_login"), {"login": "objetivo", "password": "x-Very-Long-Pass-123"}
+        reverse("account_login"), {"login": "objetivo", "password": STAFF_PASSWORD}
     )
     assert response.status_code in (200, 403, 429)
     assert "_auth_user_id" not in client.session

@@ -79,6 +79,7 @@ def test_the_page_shows_counts_breakdowns_series_and_totals_in_both_languages(cl
     assert "minors are in no public figure" in english
 
 
+@pytest.mark.slow  # seven sets of filters, each against the list for every status
 def test_today_each_count_is_the_public_list_with_the_same_filters(client, world):
     today = timezone.localdate()
     list_url = reverse("public:person-list")

@@ -27,7 +27,7 @@ from stats import services as stats_services
 from tests import factories
 from tests.stats.helpers import release
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 DAYS = 3 * 365  # histories start up to three years ago
 
