@@ -198,13 +198,15 @@ def test_a_worker_killed_mid_commit_writes_nothing_and_the_job_is_retried(
     assert Detention.objects.filter(person__in=people).count() == 10_000
 
 
-def test_a_commit_cut_off_by_the_database_is_tried_again_by_the_worker(worker, reference):
+def test_a_commit_cut_off_by_the_database_is_tried_again_by_the_worker(
+    worker, reference, documentalista
+):
     """The server ends the commit's session mid-transaction, as a restart does: the worker sends
     the task back through the broker, runs it again 10 seconds later on a new connection
     (lib/retry.py), and every row is written once."""
-    documentalista = make_staff("worker_doc", "Documentalista")
+    user = documentalista.user
     rows = [row(first_surname="Cortada"), row(given_names="Luis", first_surname="Cortada")]
-    job = make_job(csv_bytes(rows), user=documentalista)
+    job = make_job(csv_bytes(rows), user=user)
     services.import_validate(job=job)  # in this process: the worker is for the commit
     job.refresh_from_db()
     assert job.can_commit, job.errors[:3]
@@ -212,7 +214,7 @@ def test_a_commit_cut_off_by_the_database_is_tried_again_by_the_worker(worker, r
     # This test's session holds the job's commit lock, so the commit waits for it mid-transaction.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [COMMIT_LOCK, job.pk])
-    commit_import.delay(job.pk, documentalista.pk)
+    commit_import.delay(job.pk, user.pk)
 
     def waiting_commit():
         with connection.cursor() as cursor:
