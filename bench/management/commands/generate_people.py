@@ -52,8 +52,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from cases.models import ConditionKind, EndReason, LegalStage, ReleaseKind
+from cases.status import people_insert_staged, people_staging_create
 from facilities.models import Facility, FacilityKind
-from lib.vocabulary import Agency, DatePrecision, PersonStatus, VenezuelanState
+from lib.vocabulary import Agency, DatePrecision, VenezuelanState
 from registry.models import (
     PUBLIC_ID_ALPHABET,
     PUBLIC_ID_LENGTH,
@@ -495,24 +496,6 @@ class HistoryMaker:
             return episodes
 
 
-def derived_status(episodes: list[Episode]) -> tuple[str, int | None, datetime.date | None]:
-    """(status, current facility, detained since) as cases.services.derive_status gives them."""
-    latest = episodes[-1]
-    if latest.end_reason == EndReason.DIED_IN_CUSTODY:
-        return PersonStatus.DECEASED_IN_CUSTODY, None, None
-    if latest.ended_on is None:
-        current = latest.stays[-1] if latest.stays else None
-        if current is not None and current.facility_id is None:
-            return PersonStatus.WHEREABOUTS_UNKNOWN, None, latest.arrested_on
-        return PersonStatus.DETAINED, current.facility_id if current else None, latest.arrested_on
-    kinds = {kind for kind, *_ in latest.release.conditions} if latest.release else set()
-    if ConditionKind.HOUSE_ARREST in kinds:
-        return PersonStatus.HOUSE_ARREST, None, None
-    if kinds:
-        return PersonStatus.RELEASED_CONDITIONAL, None, None
-    return PersonStatus.RELEASED, None, None
-
-
 # ---------------------------------------------------------------------------------------------
 # COPY text format.
 
@@ -644,7 +627,6 @@ class Generator:
         rng = self.rng
         name = synthetic_name(self.pools, rng)
         episodes = self.history.episodes(rng)
-        status, facility_id, since = derived_status(episodes)
         born, birth_year = self._birth(episodes[0].arrested_on)
         published = rng.random() < 0.85
         nationalities = ["VE"] if rng.random() < 0.97 else ["VE", rng.choice(("CO", "ES", "IT"))]
@@ -676,9 +658,11 @@ class Generator:
                     SYNTHETIC_SUMMARY,
                     SYNTHETIC_SUMMARY_EN,
                     *state,
-                    status,
-                    facility_id,
-                    since,
+                    # Status, current facility, detained since (+ precision), minor at
+                    # detention: derived when the batch is in (Command.generate).
+                    "",
+                    None,
+                    None,
                     DAY,
                     False,
                     self.now,
@@ -951,11 +935,15 @@ class Command(BaseCommand):
                     # case data, so they are not written to the audit trail either.
                     _set_user_triggers(cursor, enabled=False)
                     raw = connection.connection.cursor()
-                    _copy(raw, "registry_person", person_columns, batch.people)
+                    # People go in last, with the fields the status rules' set-based SQL
+                    # derives from their episodes (cases.status).
+                    staging = people_staging_create()
+                    _copy(raw, staging, person_columns, batch.people)
                     _copy(raw, "cases_detention", DETENTION_COLUMNS, batch.detentions)
                     _copy(raw, "cases_custodystay", STAY_COLUMNS, batch.stays)
                     _copy(raw, "cases_release", RELEASE_COLUMNS, batch.releases)
                     _copy(raw, "cases_releasecondition", CONDITION_COLUMNS, batch.conditions)
+                    people_insert_staged(columns=person_columns)
                     _set_user_triggers(cursor, enabled=True)
                 done = time.perf_counter()
                 for table, rows in batch.counts().items():
