@@ -10,11 +10,12 @@ The same rules in two languages, checked against each other on random histories
   of every person of a relation; `CUSTODY_ON_DAY_SQL`, its first part, only the people in
   custody. The statistics (stats.queries) count with them, over the published people.
 * `DERIVED_SQL`, the same with minor at detention: every field `person_refresh_status` sets,
-  for many people at once, in the transaction of a bulk write, after its episodes are written:
-  `people_refresh_status(person_ids=…)` updates people already in registry_person;
-  `people_insert_staged()` inserts new people copied into a staging table
-  (`people_staging_create`) with those fields, so that each is written, and audited, once,
-  with its final values. The import's COPY path and the synthetic-data generator do so.
+  for many people at once, in the transaction of a bulk write, once their episodes are in:
+  `people_refresh_status(person_ids=…)` updates people already in registry_person (one
+  UPDATE); for new people, whose episodes a bulk writer writes first, so that each person is
+  then written, and audited, once with its final values, `new_people_derived_fields(…)` gives
+  the values (the import's COPY path) and `people_insert_staged()` inserts people copied into
+  a staging table (`people_staging_create`; the synthetic-data generator).
 
 The rules, at the end of day D, from the episodes as recorded now (a date known only to the
 month or the year is stored as the first day of that period, so it counts from that day):
@@ -281,11 +282,48 @@ def people_refresh_status(*, person_ids: Iterable[int], today: datetime.date | N
         return cursor.rowcount
 
 
-# People about to be inserted are first copied into a temporary table shaped like
-# registry_person ("staged"), their episodes written under their ids (foreign keys are checked
-# at commit), then moved into registry_person with their derived fields in one INSERT: each
-# person is written once, with its final values (one audited insert, no second version, no
-# dead row for every person of a bulk load).
+# People about to be inserted, whose episodes are written already (under ids reserved for them:
+# foreign keys are checked at commit), given by id and birth. The values go back to the writer,
+# which then writes each person once, with its final values (one audited insert, no second
+# version, no dead row for every person of a bulk load).
+NEW_PEOPLE_SQL = (
+    "SELECT * FROM unnest(%(person_ids)s::bigint[], %(birth_dates)s::date[], "
+    "%(birth_years)s::integer[]) AS p(id, birth_date, birth_year)"
+)
+NEW_PEOPLE_DERIVED_SQL = DERIVED_SQL.format(people=NEW_PEOPLE_SQL) + (  # noqa: S608
+    f"SELECT person_id, {', '.join(DERIVED_FIELDS)} FROM derived"  # noqa: S608 - constants
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class NewPerson:
+    pk: int
+    birth_date: datetime.date | None = None
+    birth_year: int | None = None
+
+
+def new_people_derived_fields(
+    people: Iterable[NewPerson], *, today: datetime.date | None = None
+) -> dict[int, dict]:
+    """{pk: {field: value}}: the derived fields (what `person_refresh_status` would set on
+    `today`) of people not written yet, from their episodes, written already in this
+    transaction."""
+    people = list(people)
+    if not people:
+        return {}
+    params = {
+        "person_ids": [person.pk for person in people],
+        "birth_dates": [person.birth_date for person in people],
+        "birth_years": [person.birth_year for person in people],
+        "day": today or timezone.localdate(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(NEW_PEOPLE_DERIVED_SQL, params)
+        return {pk: dict(zip(DERIVED_FIELDS, values, strict=True)) for pk, *values in cursor}
+
+
+# Or their rows are first copied into a temporary table shaped like registry_person
+# ("staged"), then moved into registry_person with their derived fields in one INSERT.
 STAGING_TABLE = "staged_people"
 STAGED_PEOPLE_SQL = f"SELECT id, birth_date, birth_year FROM {STAGING_TABLE}"  # noqa: S608
 

@@ -10,8 +10,8 @@ otherwise, stays end by the end of their episode. Then, for each person:
   `derive_status` and the set-based `STATUS_ON_DAY_SQL` give the same status, place and
   detained-since date;
 * for today, the set-based refresh `people_refresh_status` writes what `person_refresh_status`
-  writes, and nothing when run again; and the bulk writers' `people_insert_staged` inserts the
-  same people with the same values.
+  writes, and nothing when run again; and the bulk writers' forms for new people,
+  `new_people_derived_fields` and `people_insert_staged`, give the same values.
 """
 
 import dataclasses
@@ -278,6 +278,15 @@ def derived_fields(ids: list[int]) -> dict[int, tuple]:
     return {pk: tuple(values) for pk, *values in rows}
 
 
+def derived_before_insert(ids: list[int], today: datetime.date) -> dict[int, tuple]:
+    """What the import's path, `new_people_derived_fields`, gives from the birth data alone."""
+    births = Person.objects.filter(pk__in=ids).values_list("pk", "birth_date", "birth_year")
+    derived = status.new_people_derived_fields(
+        [status.NewPerson(*birth) for birth in births], today=today
+    )
+    return {pk: tuple(fields[f] for f in status.DERIVED_FIELDS) for pk, fields in derived.items()}
+
+
 def inserted_again(ids: list[int], today: datetime.date) -> dict[int, tuple]:
     """The same people written again as the bulk writers write new people: staged with their
     derived fields blank, then inserted by `people_insert_staged` (their episodes stay; the
@@ -318,6 +327,7 @@ def test_python_and_sql_give_the_same_status(plans, probes, seed: random.Random)
         status.people_refresh_status(person_ids=ids, today=today)
         by_sql = derived_fields(ids)
         assert status.people_refresh_status(person_ids=ids, today=today) == 0
+        assert derived_before_insert(ids, today) == by_sql
         assert inserted_again(ids, today) == by_sql
         for pk in ids:
             services.person_refresh_status(person=Person(pk=pk), today=today)
