@@ -3,7 +3,7 @@
 Every change to a person's detentions, custody stays or releases goes through here or ends in
 `person_refresh_status`, which keeps the person's derived fields (status, current facility,
 detained since, minor at detention) right inside the same transaction, by the rules of
-`cases.status` (bulk writes use its set-based refresh instead).
+`cases.status` (bulk writes use its set-based SQL instead).
 """
 
 import dataclasses
