@@ -295,7 +295,7 @@ class StatsView(ApiView, APIView):
     def get(self, request):
         published = Person.objects.published()
         by_status = published.status_counts()
-        # Only a detained person has a current facility (cases.services.derive_status): these
+        # Only a detained person has a current facility (cases.status.derive_status): these
         # are the facility pages' numbers, and they count detained people only.
         held = published.filter(current_facility__isnull=False).order_by()
         by_facility = dict(held.values_list("current_facility__slug").annotate(Count("id")))

@@ -2,7 +2,8 @@
 
 Every change to a person's detentions, custody stays or releases goes through here or ends in
 `person_refresh_status`, which keeps the person's derived fields (status, current facility,
-detained since, minor at detention) right inside the same transaction.
+detained since, minor at detention) right inside the same transaction, by the rules of
+`cases.status` (bulk writes use its set-based SQL instead).
 """
 
 import dataclasses
@@ -16,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import (
-    ConditionKind,
     CustodyStay,
     Detention,
     EndReason,
@@ -26,6 +26,7 @@ from cases.models import (
     ReleaseCondition,
     Source,
 )
+from cases.status import derive_status
 from facilities.models import Facility
 from lib.audit import audit_reason
 from lib.vocabulary import (
@@ -35,55 +36,6 @@ from lib.vocabulary import (
     normalise_to_precision,
 )
 from registry.models import InformationSubmission, Person, PersonRedirect, RecordState
-
-
-@dataclasses.dataclass(frozen=True)
-class DerivedStatus:
-    status: str
-    facility: Facility | None
-    detained_since: datetime.date | None
-    detained_since_precision: str
-
-
-NO_STATUS = DerivedStatus("", None, None, DatePrecision.DAY)
-
-
-def _verified_release(detention: Detention) -> Release | None:
-    release = getattr(detention, "release", None)
-    return release if release is not None and release.verified else None
-
-
-def derive_status(detentions: list[Detention], *, today: datetime.date) -> DerivedStatus:
-    """The status of a person with these detention episodes, on `today` (DESIGN §2).
-
-    The latest episode decides: open means in custody (whereabouts unknown when the current
-    stay has no facility); ended by a verified release means released, under conditions while
-    any condition of that release is in force, at home while house arrest is.
-    An unverified release is a claim and changes nothing.
-    """
-    if not detentions:
-        return NO_STATUS
-    latest = max(detentions, key=lambda d: (d.is_open, d.arrested_on, d.id or 0))
-
-    if latest.end_reason == EndReason.DIED_IN_CUSTODY:
-        return DerivedStatus(PersonStatus.DECEASED_IN_CUSTODY, None, None, DatePrecision.DAY)
-
-    if latest.is_open:
-        stays = sorted(latest.stays.all(), key=lambda s: (s.started_on, s.id or 0))
-        current_stay = stays[-1] if stays else None
-        since = (latest.arrested_on, latest.arrested_on_precision)
-        if current_stay is not None and current_stay.facility_id is None:
-            return DerivedStatus(PersonStatus.WHEREABOUTS_UNKNOWN, None, *since)
-        facility = current_stay.facility if current_stay is not None else None
-        return DerivedStatus(PersonStatus.DETAINED, facility, *since)
-
-    release = _verified_release(latest)
-    conditions = [c for c in release.conditions.all() if c.is_active_on(today)] if release else []
-    if any(c.kind == ConditionKind.HOUSE_ARREST for c in conditions):
-        return DerivedStatus(PersonStatus.HOUSE_ARREST, None, None, DatePrecision.DAY)
-    if conditions:
-        return DerivedStatus(PersonStatus.RELEASED_CONDITIONAL, None, None, DatePrecision.DAY)
-    return DerivedStatus(PersonStatus.RELEASED, None, None, DatePrecision.DAY)
 
 
 def _earliest_arrest(detentions: list[Detention]) -> datetime.date | None:
@@ -105,7 +57,7 @@ def _sync_detention_with_release(detention: Detention) -> None:
     """A verified release closes its detention (and the stay in force); withdrawing it reopens."""
     if detention.end_reason not in ("", EndReason.RELEASED):
         return  # ended otherwise (death): Release.clean refuses a release for it
-    release = _verified_release(detention)
+    release = detention.verified_release
     if release is not None:
         changed = (
             detention.ended_on != release.released_on

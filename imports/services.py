@@ -36,6 +36,7 @@ from cases.models import (
     Source,
 )
 from cases.services import detention_open, person_refresh_status, release_record
+from cases.status import NewPerson, new_people_derived_fields
 from imports.cleaning import NAME_FIELDS, CleanRow, Lookups, clean_row
 from imports.columns import CASE_COLUMNS, ColumnSet, text_key
 from imports.matching import existing_people, likely_duplicates_of
@@ -43,10 +44,10 @@ from imports.models import IN_PROGRESS_STATES, ImportJob, ImportState
 from imports.progress import Progress
 from imports.reader import ImportFileError, read_table
 from lib.audit import audit_reason
-from lib.bulk import copy_insert
+from lib.bulk import copy_insert, reserve_ids
 from lib.retry import TRANSIENT_DATABASE_ERRORS
-from lib.vocabulary import Agency, PersonStatus
-from registry.models import Person, RecordState, Sex, age_on, person_slug
+from lib.vocabulary import Agency
+from registry.models import Person, RecordState, Sex, person_slug
 
 BATCH = 1000
 # Advisory-lock namespace of a commit (with the job's id): one commit of a job at a time.
@@ -326,12 +327,11 @@ def plan_rows(rows: list[CleanRow]) -> Plan:
 
 
 def _new_person(row: CleanRow, by_id: int) -> dict:
+    """The person's row, but for the fields derived from the case data (see _insert_chunk)."""
     values = dict(row.person)
     if values.get("birth_date"):
         values["birth_year"] = values["birth_date"].year
     full_name = " ".join(values[field] for field in NAME_FIELDS if values[field])
-    arrested = row.detention["arrested_on"]
-    age = age_on(arrested, birth_date=values.get("birth_date"), birth_year=values.get("birth_year"))
     return {
         **values,
         "national_id": values.get("national_id") or None,
@@ -340,20 +340,19 @@ def _new_person(row: CleanRow, by_id: int) -> dict:
         "record_state": RecordState.DRAFT,
         "created_by_id": by_id,
         "last_edited_by_id": by_id,
-        # As cases.services.derive_status has it for one open detention and an unverified
-        # release (a test compares the two).
-        "current_status": PersonStatus.DETAINED,
-        "current_facility_id": row.facility.pk if row.facility else None,
-        "detained_since": arrested,
-        "detained_since_precision": row.detention["arrested_on_precision"],
-        "minor_at_detention": age is not None and age < 18,
     }
 
 
 def _insert_chunk(rows: list[CleanRow], by_id: int) -> None:
     """New people and their case data, COPY per table (lib.bulk). clean_row has checked
-    every value; the database's constraints refuse anything else, with the whole import."""
-    people = copy_insert(Person, [_new_person(row, by_id) for row in rows])
+    every value; the database's constraints refuse anything else, with the whole import.
+
+    The case data goes first, under person ids reserved for it (foreign keys are checked at
+    commit); the people last, with the fields the status rules' set-based SQL (cases.status)
+    derives from it: status, place, detained since, minor at detention. So each person is
+    written once, with its final values: one audited insert, at version 1.
+    """
+    people = reserve_ids(Person, len(rows))
     detentions = copy_insert(
         Detention,
         [{**row.detention, "person_id": pk} for row, pk in zip(rows, people, strict=True)],
@@ -386,6 +385,16 @@ def _insert_chunk(rows: list[CleanRow], by_id: int) -> None:
             for row, release_id in zip(released, release_ids, strict=True)
             for spec in row.conditions
         ],
+    )
+    new_people = [_new_person(row, by_id) for row in rows]
+    derived = new_people_derived_fields(
+        NewPerson(pk, values.get("birth_date"), values.get("birth_year"))
+        for pk, values in zip(people, new_people, strict=True)
+    )
+    copy_insert(
+        Person,
+        [{**values, **derived[pk]} for pk, values in zip(people, new_people, strict=True)],
+        ids=people,
     )
 
 

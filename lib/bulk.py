@@ -173,10 +173,15 @@ def _default(field: models.Field, now) -> Any:
     return field.get_default()  # "" for a text field without a default, as a save stores
 
 
-def copy_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[int]:
+def copy_insert(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, ids: Sequence[int] | None = None
+) -> list[int]:
     """Insert `rows` ({attname: value}; missing fields take their defaults) and return their
-    primary keys, in order."""
-    ids = reserve_ids(model, len(rows))
+    primary keys, in order: `ids` if the caller reserved them (`reserve_ids`) to write rows
+    that refer to these first, new ones otherwise."""
+    ids = list(ids) if ids is not None else reserve_ids(model, len(rows))
+    if not rows:
+        return ids
     fields = _fields(model)
     now = timezone.now()
 

@@ -103,10 +103,22 @@ def age_on(
     return None
 
 
+def published_sql(alias: str) -> str:
+    """The SQL twin of `PersonQuerySet.published()`: the condition on the `registry_person` row
+    named `alias` that raw SQL (the statistics, the status SQL of cases.status) keeps to.
+
+    Written as `<alias>.record_state = 'published'`, the very predicate of the partial indexes
+    over published rows, so that the planner can use them (tests/registry/test_published_scope.py
+    checks that it selects the same people as `published()`).
+    """
+    return f"{alias}.record_state = '{RecordState.PUBLISHED.value}'"
+
+
 class PersonQuerySet(models.QuerySet):
     def published(self):
         """The only starting point for anything public (DESIGN §4): other public reads compose
-        from it (`person__in=Person.objects.published()`), never restate it."""
+        from it (`person__in=Person.objects.published()`), never restate it; raw SQL keeps to
+        its twin, `published_sql`."""
         return self.filter(record_state=RecordState.PUBLISHED)
 
     def with_status(self, *statuses: str):

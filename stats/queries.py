@@ -1,16 +1,19 @@
 """Public statistics, reconstructed in SQL from detention episodes, custody stays and releases.
 
-Every figure counts PUBLISHED people only (the public list's `Person.objects.published()`), so
-that a count for today equals the count of the public list with the same filters. The counting
-rules are written out in docs/statistics.md and on the statistics page; in short, on a day D:
+Every figure counts PUBLISHED people only (the public list's `Person.objects.published()`; in
+SQL its twin `registry.models.published_sql`, as PUBLISHED below), so that a count for today
+equals the count of the public list with the same filters. The counting rules are written out
+in docs/statistics.md and on the statistics page. The status on a day is the one the rules of
+`cases.status` give (its set-based SQL, STATUS_ON_DAY_SQL, is what these queries run); in
+short, on a day D:
 
 * a person is in custody if one of their episodes has arrested_on <= D and (ended_on is null or
   ended_on > D) (counted at the end of the day, so a release on D ends custody on D);
 * in custody, whereabouts unknown if the custody stay in force on D (the latest one begun by D)
   has no facility; otherwise detained, at that facility (or at a place not recorded);
-* not in custody: the latest episode begun by D decides, as `cases.services.derive_status`
-  does for today: died in custody, house arrest or released under conditions while a condition
-  of its verified release is in force on D, released otherwise;
+* not in custody: the latest episode begun by D decides: died in custody, house arrest or
+  released under conditions while a condition of its verified release is in force on D,
+  released otherwise;
 * a date known only to the month or the year is stored as the first day of that period
   (docs/domain.md), so it counts from that first day.
 
@@ -29,9 +32,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from cases.models import MatchStatus, ReleaseClaim
+from cases.status import CUSTODY_ON_DAY_SQL, STATUS_ON_DAY_SQL
 from facilities.models import Facility
 from lib.vocabulary import IN_CUSTODY_STATUSES, PersonStatus, VenezuelanState
-from registry.models import Category, Sex
+from registry.models import Category, Sex, published_sql
 from stats.models import DailyFigure, ExternalTotal
 
 DAY, WEEK, MONTH = "day", "week", "month"
@@ -45,6 +49,9 @@ NOT_RECORDED = "not_recorded"
 NO_CATEGORY = "none"
 MILITARY, CIVILIAN = "military", "civilian"
 VENEZUELAN_ONLY, FOREIGN = "venezuelan", "foreign"
+
+# The published scope of every query below, on the person row `p`.
+PUBLISHED = published_sql("p")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,72 +91,16 @@ class Filters:
 
 NO_FILTERS = Filters()
 
-# People in custody at the end of %(day)s: an episode covers the day (the GiST index on
-# daterange(arrested_on, ended_on) of migration 0001 finds them), the latest such episode gives
-# the place: the stay in force, i.e. the latest begun by the day (a transfer on D moves on D).
-CUSTODY_ON_DAY_SQL = """
-WITH covering AS (
-    SELECT DISTINCT ON (d.person_id)
-        d.person_id, d.id AS detention_id, p.sex, p.categories, p.nationalities
-    FROM cases_detention d
-    JOIN registry_person p ON p.id = d.person_id
-    WHERE daterange(d.arrested_on, d.ended_on, '[)') @> %(day)s::date
-        AND p.record_state = 'published'{person_filters}
-    ORDER BY d.person_id, d.arrested_on DESC, d.id DESC
-),
-custody AS (
-    SELECT c.person_id, c.sex, c.categories, c.nationalities, stay.facility_id,
-        CASE WHEN stay.found AND stay.facility_id IS NULL THEN 'whereabouts_unknown'
-            ELSE 'detained' END AS status
-    FROM covering c
-    LEFT JOIN LATERAL (
-        SELECT s.facility_id, true AS found
-        FROM cases_custodystay s
-        WHERE s.detention_id = c.detention_id AND s.started_on <= %(day)s
-        ORDER BY s.started_on DESC, s.id DESC
-        LIMIT 1
-    ) stay ON true
+# The status of every person on a day, and the people in custody on it, come from the rules'
+# SQL (cases.status), for a relation of people: here the published ones, with the list's
+# filters, and what the breakdowns count by. Counting only people in custody needs only the
+# episodes covering the day.
+PEOPLE_SQL = (
+    "SELECT p.id, p.sex, p.categories, p.nationalities "  # noqa: S608 - constants
+    f"FROM registry_person p WHERE {PUBLISHED}{{person_filters}}"
 )
-"""
-
-# Everyone else with an arrest by then: their latest episode begun by the day decides (no
-# episode covers the day, so all of them have ended), as cases.services.derive_status does.
-STATUS_ON_DAY_SQL = (
-    CUSTODY_ON_DAY_SQL  # noqa: S608 (fixed SQL text; values are always query parameters)
-    + """,
-latest AS (
-    SELECT DISTINCT ON (d.person_id) d.person_id, d.id AS detention_id, d.end_reason
-    FROM cases_detention d
-    JOIN registry_person p ON p.id = d.person_id
-    WHERE d.arrested_on <= %(day)s AND p.record_state = 'published'{person_filters}
-    ORDER BY d.person_id, d.arrested_on DESC, d.id DESC
-),
-conditions_in_force AS (
-    SELECT r.detention_id, bool_or(c.kind = 'house_arrest') AS house_arrest
-    FROM cases_release r
-    JOIN cases_releasecondition c ON c.release_id = r.id
-    WHERE r.verified AND c.starts_on <= %(day)s AND (c.ends_on IS NULL OR c.ends_on >= %(day)s)
-    GROUP BY r.detention_id
-),
-statuses AS (
-    SELECT person_id, facility_id, status FROM custody
-    UNION ALL
-    SELECT l.person_id, NULL,
-        CASE
-            WHEN l.end_reason = 'died_in_custody' THEN 'deceased_in_custody'
-            WHEN c.house_arrest THEN 'house_arrest'
-            WHEN c.detention_id IS NOT NULL THEN 'released_conditional'
-            ELSE 'released'
-        END
-    FROM latest l
-    LEFT JOIN conditions_in_force c ON c.detention_id = l.detention_id
-    WHERE NOT EXISTS (SELECT FROM custody k WHERE k.person_id = l.person_id)
-)
-"""
-)
-
 CUSTODY_STATUSES_SQL = (
-    CUSTODY_ON_DAY_SQL  # noqa: S608 (fixed SQL text)
+    CUSTODY_ON_DAY_SQL  # noqa: S608 - fixed SQL text
     + ", statuses AS (SELECT person_id, facility_id, status FROM custody)"
 )
 
@@ -216,7 +167,8 @@ def _run(sql: str, params: dict) -> list[tuple]:
 
 def _day_sql(template: str, day: datetime.date, filters: Filters) -> tuple[str, dict]:
     person_filters, params = filters.person_sql()
-    return template.format(person_filters=person_filters), {"day": day, **params}
+    people = PEOPLE_SQL.format(person_filters=person_filters)
+    return template.format(people=people), {"day": day, **params}
 
 
 def status_counts_on(
@@ -318,12 +270,12 @@ def breakdowns_on(day: datetime.date, filters: Filters = NO_FILTERS) -> dict[str
 # The daily series straight from the episodes: what `daily_figures_refresh` stores. Overlapping
 # episodes of one person (a re-arrest known only to the month, stored as the 1st, before the
 # release on the 15th) are merged, so each person counts once a day.
-LIVE_DAILY_SERIES_SQL = """
+LIVE_DAILY_SERIES_SQL = f"""
 WITH episodes AS (
     SELECT d.person_id, d.id, d.arrested_on, d.ended_on
     FROM cases_detention d
     JOIN registry_person p ON p.id = d.person_id
-    WHERE p.record_state = 'published' AND d.arrested_on <= %(end)s
+    WHERE {PUBLISHED} AND d.arrested_on <= %(end)s
 ),
 covered AS (
     SELECT arrested_on, ended_on,
@@ -353,7 +305,7 @@ releases AS (
     FROM cases_release r
     JOIN cases_detention d ON d.id = r.detention_id
     JOIN registry_person p ON p.id = d.person_id
-    WHERE r.verified AND p.record_state = 'published'
+    WHERE r.verified AND {PUBLISHED}
         AND r.released_on BETWEEN %(start)s AND %(end)s
     GROUP BY r.released_on
 )
@@ -367,14 +319,14 @@ LEFT JOIN changes c ON c.day = g.day
 LEFT JOIN arrests a ON a.day = g.day
 LEFT JOIN releases r ON r.day = g.day
 ORDER BY g.day
-"""
+"""  # noqa: S608 - fixed SQL text, values are query parameters
 
-FIRST_ARREST_SQL = """
+FIRST_ARREST_SQL = f"""
 SELECT min(d.arrested_on)
 FROM cases_detention d
 JOIN registry_person p ON p.id = d.person_id
-WHERE p.record_state = 'published'
-"""
+WHERE {PUBLISHED}
+"""  # noqa: S608 - fixed SQL text, values are query parameters
 
 
 @dataclasses.dataclass(frozen=True)
@@ -456,35 +408,35 @@ def series(start: datetime.date, end: datetime.date, interval: str = DAY) -> lis
 # ---------------------------------------------------------------------------------------------
 # Claims ledger.
 
-CLAIM_FIGURES_SQL = """
+CLAIM_FIGURES_SQL = f"""
 SELECT c.id,
     (SELECT count(*) FROM cases_releaseclaimname n WHERE n.claim_id = c.id) AS names,
     (SELECT count(*)
         FROM cases_releaseclaimname n
         JOIN registry_person p ON p.id = n.person_id
         WHERE n.claim_id = c.id AND n.match_status = %(matched)s AND n.verified_released
-            AND p.record_state = 'published') AS names_verified,
+            AND {PUBLISHED}) AS names_verified,
     (SELECT count(*)
         FROM cases_release r
         JOIN cases_detention d ON d.id = r.detention_id
         JOIN registry_person p ON p.id = d.person_id
-        WHERE r.verified AND p.record_state = 'published'
+        WHERE r.verified AND {PUBLISHED}
             AND r.released_on BETWEEN c.announced_on - %(before)s AND c.announced_on
     ) AS window_verified
 FROM cases_releaseclaim c
-"""
+"""  # noqa: S608 - fixed SQL text, values are query parameters
 
-VERIFIED_RELEASES_UP_TO_SQL = """
+VERIFIED_RELEASES_UP_TO_SQL = f"""
 SELECT upto.day, count(r.id)
 FROM unnest(%(days)s::date[]) AS upto(day)
 LEFT JOIN (
     cases_release r
     JOIN cases_detention d ON d.id = r.detention_id
-    JOIN registry_person p ON p.id = d.person_id AND p.record_state = 'published'
+    JOIN registry_person p ON p.id = d.person_id AND {PUBLISHED}
 ) ON r.verified AND r.released_on BETWEEN %(since)s AND upto.day
 GROUP BY upto.day
 ORDER BY upto.day
-"""
+"""  # noqa: S608 - fixed SQL text, values are query parameters
 
 
 @dataclasses.dataclass(frozen=True)

@@ -47,9 +47,10 @@ from django.utils.text import slugify
 from bench.names import NamePools, synthetic_name
 from bench.synthetic import DEFAULT_SEED, LAST_DATE, arrest_date, date_between
 from cases.models import ConditionKind, Detention, EndReason, LegalStage, Release, ReleaseKind
+from cases.status import people_insert_staged, people_staging_create
 from facilities.models import Facility, FacilityKind
 from lib.bulk import copy_line, copy_lines, reserve_ids
-from lib.vocabulary import Agency, DatePrecision, PersonStatus, VenezuelanState
+from lib.vocabulary import Agency, DatePrecision, VenezuelanState
 from registry.models import (
     PUBLIC_ID_ALPHABET,
     PUBLIC_ID_LENGTH,
@@ -198,24 +199,6 @@ class HistoryMaker:
             return episodes
 
 
-def derived_status(episodes: list[Episode]) -> tuple[str, int | None, datetime.date | None]:
-    """(status, current facility, detained since) as cases.services.derive_status gives them."""
-    latest = episodes[-1]
-    if latest.end_reason == EndReason.DIED_IN_CUSTODY:
-        return PersonStatus.DECEASED_IN_CUSTODY, None, None
-    if latest.ended_on is None:
-        current = latest.stays[-1] if latest.stays else None
-        if current is not None and current.facility_id is None:
-            return PersonStatus.WHEREABOUTS_UNKNOWN, None, latest.arrested_on
-        return PersonStatus.DETAINED, current.facility_id if current else None, latest.arrested_on
-    kinds = {kind for kind, *_ in latest.release.conditions} if latest.release else set()
-    if ConditionKind.HOUSE_ARREST in kinds:
-        return PersonStatus.HOUSE_ARREST, None, None
-    if kinds:
-        return PersonStatus.RELEASED_CONDITIONAL, None, None
-    return PersonStatus.RELEASED, None, None
-
-
 # ---------------------------------------------------------------------------------------------
 # The columns of each table, in the order of the values of a line (lib.bulk.copy_line).
 
@@ -324,7 +307,6 @@ class Generator:
         rng = self.rng
         name = synthetic_name(self.pools, rng)
         episodes = self.history.episodes(rng)
-        status, facility_id, since = derived_status(episodes)
         born, birth_year = self._birth(episodes[0].arrested_on)
         published = rng.random() < 0.85
         nationalities = ["VE"] if rng.random() < 0.97 else ["VE", rng.choice(("CO", "ES", "IT"))]
@@ -356,9 +338,11 @@ class Generator:
                     SYNTHETIC_SUMMARY,
                     SYNTHETIC_SUMMARY_EN,
                     *state,
-                    status,
-                    facility_id,
-                    since,
+                    # Status, current facility, detained since (+ precision), minor at
+                    # detention: derived when the batch is in (Command.generate).
+                    "",
+                    None,
+                    None,
                     DAY,
                     False,
                     self.now,
@@ -589,11 +573,15 @@ class Command(BaseCommand):
                     # The name vocabulary is rebuilt once at the end; synthetic rows are not
                     # case data, so they are not written to the audit trail either.
                     _set_user_triggers(cursor, enabled=False)
-                    copy_lines("registry_person", PERSON_COLUMNS, batch.people)
+                    # People go in last, with the fields the status rules' set-based SQL
+                    # derives from their episodes (cases.status).
+                    staging = people_staging_create()
+                    copy_lines(staging, PERSON_COLUMNS, batch.people)
                     copy_lines("cases_detention", DETENTION_COLUMNS, batch.detentions)
                     copy_lines("cases_custodystay", STAY_COLUMNS, batch.stays)
                     copy_lines("cases_release", RELEASE_COLUMNS, batch.releases)
                     copy_lines("cases_releasecondition", CONDITION_COLUMNS, batch.conditions)
+                    people_insert_staged(columns=PERSON_COLUMNS)
                     _set_user_triggers(cursor, enabled=True)
                 done = time.perf_counter()
                 for table, rows in batch.counts().items():
