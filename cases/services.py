@@ -289,19 +289,39 @@ def detention_record_death(
     return detention
 
 
+# Facts dated up to this many days ago are caught up by the periodic refresh, so that runs
+# missed for a week still leave no status behind the calendar.
+CATCH_UP_DAYS = 7
+
+
 def refresh_statuses_with_lapsed_conditions(*, today: datetime.date | None = None) -> int:
-    """Statuses that depend on the calendar (release conditions starting or ending).
+    """Statuses that depend on the calendar: release conditions starting or ending, and facts
+    recorded ahead of their date (an arrest, a transfer, an end of custody), which count from
+    that date (cases/status.py).
 
     Idempotent; run by Celery beat. Returns how many people changed status.
     """
     today = today or timezone.localdate()
-    in_force = ReleaseCondition.objects.active_on(today).filter(release__verified=True)
+    in_force = ReleaseCondition.objects.active_on(today).filter(
+        release__in=Release.objects.verified()
+    )
+    recent = (today - datetime.timedelta(days=CATCH_UP_DAYS), today)
+    dated_recently = (
+        Detention.objects.filter(Q(arrested_on__range=recent) | Q(ended_on__range=recent))
+        .values("person")
+        .union(
+            CustodyStay.objects.filter(
+                Q(started_on__range=recent) | Q(ended_on__range=recent)
+            ).values("detention__person")
+        )
+    )
     candidates = Person.objects.filter(
         Q(current_status__in=[PersonStatus.RELEASED_CONDITIONAL, PersonStatus.HOUSE_ARREST])
         | Q(
             current_status=PersonStatus.RELEASED,
             pk__in=in_force.values("release__detention__person"),
         )
+        | Q(pk__in=dated_recently)
     )
     changed = 0
     for person in candidates.iterator():

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 import pghistory.models
 from django.apps import apps
 from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from encrypted_fields.fields import EncryptedFieldMixin
 
@@ -102,10 +103,16 @@ def _privacy(model: type[models.Model]) -> Privacy:
 
 def field_tier(model: type[models.Model], path: str) -> Tier:
     """The tier of a field, or of a path through foreign keys (`current_facility__name`): the
-    most closed tier met on the way. Raises LookupError for an unclassified field."""
+    most closed tier met on the way. Raises LookupError for an unclassified field, and
+    FieldDoesNotExist when the path does not start with a field."""
     tier = Tier.PUBLIC
-    for part in path.split("__"):
-        field = model._meta.get_field(part)  # FieldDoesNotExist for what the model computes
+    for depth, part in enumerate(path.split("__")):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            if depth == 0:
+                raise  # something the model computes (a property, an annotation)
+            return tier  # an attribute of a field's value (`private_notes.strip`): its tier
         if field.concrete:
             declared = _privacy(model).tier(_declared_name(field))
             if declared is None:

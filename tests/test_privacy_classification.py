@@ -105,6 +105,13 @@ def test_a_serializer_naming_a_private_field_refuses_to_run():
     with pytest.raises(ImproperlyConfigured, match="private_notes, a private field"):
         LeakySerializer(context={}).fields  # noqa: B018 - building the fields is the check
 
+    class SneakySerializer(serializers.TieredSerializer):
+        model = Person
+        contacts = serializers.serializers.CharField(source="family_contacts.strip")
+
+    with pytest.raises(ImproperlyConfigured, match="family_contacts.strip, a private field"):
+        SneakySerializer(context={}).fields  # noqa: B018
+
 
 def test_export_columns_take_their_tier_from_the_fields_they_read():
     tiers = {column.name: column.tier for column in COLUMNS}

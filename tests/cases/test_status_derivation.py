@@ -156,6 +156,22 @@ def test_the_daily_refresh_catches_conditions_that_lapsed_and_is_idempotent():
     assert services.refresh_statuses_with_lapsed_conditions(today=D(2025, 10, 1)) == 0
 
 
+def test_a_transfer_recorded_ahead_of_its_date_moves_the_person_when_the_date_comes():
+    first, second = factories.facility(), factories.facility()
+    person = factories.person()
+    detention = factories.detained(person, on=D(2025, 1, 1), place=first)
+    services.custody_transfer(detention=detention, facility=second, on=D(2025, 6, 10))
+    services.person_refresh_status(person=person, today=D(2025, 6, 1))
+    assert refreshed(person).current_facility == first  # not there yet
+
+    assert services.refresh_statuses_with_lapsed_conditions(today=D(2025, 6, 12)) == 0
+    assert refreshed(person).current_facility == second  # same status, new place
+    # Outside the catch-up window nothing is looked at again.
+    services.person_refresh_status(person=person, today=D(2025, 6, 1))
+    services.refresh_statuses_with_lapsed_conditions(today=D(2025, 7, 1))
+    assert refreshed(person).current_facility == first
+
+
 def test_house_arrest_condition_gives_house_arrest_status():
     person = factories.person()
     _released_with(

@@ -4,8 +4,8 @@ server drops the task's connection, before the task or in the middle of a commit
 In-process (eager) runs, as in the other tests, Celery handles a retry in one of two ways. With
 `task_eager_propagates` (our setting, so that a failing task fails its test), `.delay()` raises
 Celery's `Retry` to the caller instead of trying again. `apply(throw=False)` runs Celery's own
-eager retry loop: the autoretry wrapper calls `retry()`, the task's `on_retry` runs, and the
-retried signature is applied at once (no countdown) on the same thread. These tests use that;
+eager retry loop: `RetryingTask.__call__` calls `retry()` and the retried signature is applied
+at once (no countdown) on the same thread. These tests use that;
 a worker sends the retry back through the broker instead (test_real_worker.py).
 """
 
@@ -35,15 +35,21 @@ def _reconnect_afterwards():
     connection.close()
 
 
+class Retries(list):
+    messages: list[str]
+
+
 @pytest.fixture
 def retries():
-    """(task, error, countdown) of every retry Celery schedules."""
-    seen = []
+    """(task, error, countdown) of every retry Celery schedules; their messages in `messages`."""
+    seen, messages = Retries(), []
 
     def record(sender, reason, **kwargs):
         seen.append((sender.name, type(reason.exc), reason.when))
+        messages.append(str(reason.exc))
 
     task_retry.connect(record)
+    seen.messages = messages
     yield seen
     task_retry.disconnect(record)
 
@@ -77,6 +83,8 @@ def test_a_task_whose_connection_the_server_dropped_runs_again_and_succeeds(
     assert task == "imports.tasks.validate_import"
     assert issubclass(error, TRANSIENT_DATABASE_ERRORS)
     assert countdown == 10  # a worker would wait that long first
+    # Only the SQLSTATE of the server's message is kept: it can quote a row being written.
+    assert retries.messages == ["transient database error (SQLSTATE 57P01)"]
 
 
 def test_a_commit_cut_off_midway_runs_again_and_writes_each_row_once(
@@ -139,4 +147,4 @@ def test_every_task_of_ours_retries_on_transient_database_errors():
     }
     for task in ours:
         assert isinstance(task, RetryingTask), task.name
-        assert task.autoretry_for == TRANSIENT_DATABASE_ERRORS and task.max_retries == 3
+        assert task.max_retries == 3 and not getattr(task, "autoretry_for", ())
