@@ -25,16 +25,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from pathlib import Path
 
 import pghistory.models
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from encrypted_fields.fields import EncryptedFieldMixin
-
-# The apps whose models must be classified: every app of this project.
-PROJECT_APPS = ("facilities", "registry", "cases", "imports", "stats", "api")
 
 
 class Tier(enum.StrEnum):
@@ -139,11 +138,22 @@ def fields_shown_to(model: type[models.Model], audience: Tier) -> list[str]:
     return fields_of(model, *(tier for tier in Tier if tier.shown_to(audience)))
 
 
+def _project_apps():
+    """The installed apps whose code is in this repository (not in site-packages)."""
+    base = Path(settings.BASE_DIR).resolve()
+    return [
+        config
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().is_relative_to(base)
+        and ".venv" not in Path(config.path).parts
+    ]
+
+
 def classified_models() -> list[type[models.Model]]:
     """Every model of the project's apps, audit-trail copies aside (they mirror their model)."""
     found = []
-    for label in PROJECT_APPS:
-        for model in apps.get_app_config(label).get_models():
+    for config in _project_apps():
+        for model in config.get_models():
             if issubclass(model, pghistory.models.Event):
                 continue  # an audit-trail copy: the tracked model's fields and tiers
             found.append(model)

@@ -13,9 +13,10 @@ from cases.filters import PublishedPersonFilter
 from cases.models import Release, public_profile_prefetches
 from facilities.models import Facility
 from lib.national_id import looks_like_national_id
+from lib.privacy import Tier, fields_of
 from lib.vocabulary import PersonStatus
 from public.forms import InformationForm, SearchForm
-from registry.models import Person, PersonRedirect, RecordState
+from registry.models import Person, RecordState
 from registry.search import search_names
 
 HEADLINE_COUNTS = [
@@ -44,6 +45,7 @@ class HomeView(TemplateView):
             Release.objects.verified()
             .filter(detention__person__in=Person.objects.published())
             .select_related("detention__person")
+            .defer(*(f"detention__person__{name}" for name in fields_of(Person, Tier.PRIVATE)))
             .order_by("-released_on", "-id")[:5]
         )
         return context
@@ -133,10 +135,10 @@ class PersonDetailView(DetailView):
             .first()
         )
         if person is None:
-            merged = PersonRedirect.objects.select_related("person").filter(old_public_id=public_id)
-            redirect_row = merged.first()
-            if redirect_row is not None and redirect_row.person.is_published:
-                return redirect(redirect_row.person, permanent=True)
+            # A record merged into a published one leads to it, as the API does.
+            survivor = Person.objects.published().filter(redirects__old_public_id=public_id).first()
+            if survivor is not None:
+                return redirect(survivor, permanent=True)
         if person is None or person.record_state not in (
             RecordState.PUBLISHED,
             RecordState.UNPUBLISHED,

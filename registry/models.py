@@ -18,7 +18,7 @@ from encrypted_fields.fields import EncryptedTextField
 
 from lib.audit import audited
 from lib.national_id import HashedNationalIdMixin, national_id_hash
-from lib.privacy import Privacy
+from lib.privacy import Privacy, Tier, fields_of
 from lib.vocabulary import (
     IN_CUSTODY_STATUSES,
     DatePrecision,
@@ -118,8 +118,10 @@ class PersonQuerySet(models.QuerySet):
     def published(self):
         """The only starting point for anything public (DESIGN §4): other public reads compose
         from it (`person__in=Person.objects.published()`), never restate it; raw SQL keeps to
-        its twin, `published_sql`."""
-        return self.filter(record_state=RecordState.PUBLISHED)
+        its twin, `published_sql`. Private columns (lib/privacy.py) are not even loaded."""
+        return self.filter(record_state=RecordState.PUBLISHED).defer(
+            *fields_of(self.model, Tier.PRIVATE)
+        )
 
     def with_status(self, *statuses: str):
         return self.filter(current_status__in=statuses)
@@ -348,12 +350,12 @@ class Person(HashedNationalIdMixin, models.Model):
             # The public list's order and the API's incremental sync, over published rows only.
             models.Index(
                 fields=["first_surname", "second_surname", "given_names", "id"],
-                condition=Q(record_state="published"),
+                condition=Q(record_state=RecordState.PUBLISHED),
                 name="person_published_name_order",
             ),
             models.Index(
                 fields=["updated_at", "id"],
-                condition=Q(record_state="published"),
+                condition=Q(record_state=RecordState.PUBLISHED),
                 name="person_published_updated",
             ),
             GinIndex(fields=["search_vector"], name="person_search_vector_gin"),

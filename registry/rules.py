@@ -41,7 +41,7 @@ def is_publishable(user, person) -> bool:
 
 @rules.predicate
 def is_published(user, person) -> bool:
-    return person is not None and person.record_state == RecordState.PUBLISHED
+    return person is not None and person.is_published
 
 
 @rules.predicate
