@@ -358,6 +358,12 @@ class Person(HashedNationalIdMixin, models.Model):
                 condition=Q(record_state=RecordState.PUBLISHED),
                 name="person_published_updated",
             ),
+            # The facility pages' "held now" counts, by index-only scans (bench_facilities).
+            models.Index(
+                fields=["current_facility"],
+                condition=Q(record_state=RecordState.PUBLISHED),
+                name="person_published_facility",
+            ),
             GinIndex(fields=["search_vector"], name="person_search_vector_gin"),
             GinIndex(
                 OpClass(F("search_name"), name="gin_trgm_ops"), name="person_search_name_trgm"
