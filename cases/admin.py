@@ -240,7 +240,7 @@ class ChargeAdmin(SafeSaveAdmin, TranslationAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(PrivateFieldsMixin, SafeSaveAdmin):
+class SourceAdmin(PersonStatusRefreshMixin, PrivateFieldsMixin, SafeSaveAdmin):
     list_display = ["title", "kind", "publisher", "published_on", "is_confidential"]
     list_filter = ["kind", "is_confidential"]
     search_fields = ["title", "publisher"]

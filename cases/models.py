@@ -20,6 +20,7 @@ from lib.vocabulary import (
     choices_check,
     normalise_to_precision,
 )
+from registry.models import PUBLIC_ID_LENGTH
 
 
 class DateRange(Func):
@@ -845,3 +846,68 @@ def public_profile_prefetches() -> list[Prefetch]:
         Prefetch("events", queryset=events.order_by("occurred_on", "id"), to_attr="public_events"),
         Prefetch("sources", queryset=sources, to_attr="public_sources"),
     ]
+
+
+class PublicVersion(models.Model):
+    """An approved version of what the public sees of a person (cases/projection.py): written
+    once, when a second person approves, and never changed. The public reads the latest one of
+    each published person; the earlier ones make the public version history."""
+
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="public_versions",
+    )
+    number = models.PositiveIntegerField(_("version"))
+    approved_at = models.DateTimeField(_("approved at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    # The projected rows (cases/projection.py); it holds the national id's keyed hash, so it
+    # is staff-tier: public pages show what `changes` and the approved tables hold.
+    document = models.JSONField(_("document"))
+    # What changed from the previous version, in public fields only (cases/projection.py).
+    changes = models.JSONField(_("changes"), default=list)
+
+    privacy = Privacy(
+        public=["person", "number", "approved_at", "changes"],
+        staff=["id", "approved_by", "document"],
+    )
+
+    class Meta:
+        verbose_name = _("public version")
+        verbose_name_plural = _("public versions")
+        ordering = ["person", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "number"], name="publicversion_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="publicversion_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} v{self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError(_("An approved version is never changed."))
+        super().save(*args, **kwargs)
+
+
+class Tombstone(models.Model):
+    """A record taken down: its public address answers 410 Gone, with nothing else said."""
+
+    public_id = models.CharField(_("public id"), max_length=PUBLIC_ID_LENGTH, unique=True)
+    removed_at = models.DateTimeField(_("removed at"), auto_now_add=True)
+
+    privacy = Privacy(public=["public_id", "removed_at"], staff=["id"])
+
+    class Meta:
+        verbose_name = _("tombstone")
+        verbose_name_plural = _("tombstones")
+
+    def __str__(self) -> str:
+        return self.public_id

@@ -16,18 +16,22 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import projection
 from cases.models import (
     CustodyStay,
     Detention,
     EndReason,
     Event,
+    PublicVersion,
     Release,
     ReleaseClaimName,
     ReleaseCondition,
     Source,
+    Tombstone,
 )
 from cases.status import derive_status
 from facilities.models import Facility
+from lib.approved import reading_approved
 from lib.audit import audit_reason
 from lib.vocabulary import (
     DatePrecision,
@@ -162,6 +166,8 @@ def person_refresh_status(
         for field in changed:
             setattr(person, field, values[field])
         person.save(update_fields=[*changed, "updated_at"])
+    if touch:
+        note_public_changes(person=person)
     return person
 
 
@@ -328,6 +334,10 @@ def refresh_statuses_with_lapsed_conditions(*, today: datetime.date | None = Non
         before = person.current_status
         refreshed = person_refresh_status(person=person, today=today, touch=False)
         changed += refreshed.current_status != before
+    # The same candidates among the approved versions, whose status the calendar moves too.
+    with reading_approved():
+        approved = list(candidates.values_list("pk", flat=True))
+    projection.approved_refresh_derived(person_ids=approved, today=today)
     return changed
 
 
@@ -398,7 +408,9 @@ def person_publish(*, person: Person, by: AbstractBaseUser, note: str = "") -> P
             )
         )
     with audit_reason(note or "published", transition="publish"):
-        return _move(person, RecordState.PUBLISHED)
+        person = _move(person, RecordState.PUBLISHED)
+        approve_version(person=person, by=by)
+        return person
 
 
 @transaction.atomic
@@ -408,7 +420,9 @@ def person_unpublish(*, person: Person, by: AbstractBaseUser, reason: str) -> Pe
     person = _locked(person)
     _require(by, "registry.unpublish_person_rule", person)
     with audit_reason(reason, transition="unpublish"):
-        return _move(person, RecordState.UNPUBLISHED)
+        projection.withdraw([person.pk])
+        Tombstone.objects.get_or_create(public_id=person.public_id)
+        return _move(person, RecordState.UNPUBLISHED, changes_pending=False)
 
 
 @transaction.atomic
@@ -418,7 +432,9 @@ def person_remove(*, person: Person, by: AbstractBaseUser, reason: str) -> Perso
     person = _locked(person)
     _require(by, "registry.remove_person_rule", person)
     with audit_reason(reason, transition="remove"):
-        return _move(person, RecordState.REMOVED)
+        projection.withdraw([person.pk])
+        Tombstone.objects.get_or_create(public_id=person.public_id)
+        return _move(person, RecordState.REMOVED, changes_pending=False)
 
 
 @transaction.atomic
@@ -450,5 +466,82 @@ def person_merge(
         survivor.aliases = sorted({*survivor.aliases, *duplicate.aliases, duplicate.name})
         survivor.last_edited_by = by
         survivor.save()
+        projection.withdraw([duplicate.pk])
         duplicate.delete()
         return person_refresh_status(person=survivor)
+
+
+# The approved projection (cases/projection.py, docs/publication.md): what the public sees of a
+# published person is their last approved version.
+
+
+def note_public_changes(*, person: Person) -> bool:
+    """Mark a published person whose working data no longer matches the approved version as
+    having changes pending review (or not, when an edit was undone). Returns the flag."""
+    if not person.is_published:
+        return False
+    latest = person.public_versions.order_by("-number").only("document").first()
+    pending = latest is None or latest.document != projection.document(person)
+    if pending != person.changes_pending:
+        Person.objects.filter(pk=person.pk).update(changes_pending=pending)
+        person.changes_pending = pending
+    return pending
+
+
+@transaction.atomic
+def approve_version(*, person: Person, by: AbstractBaseUser | None) -> PublicVersion:
+    """Make the person's working data the version the public sees: store it as the next
+    immutable version and write it into the approved tables (every public surface at once).
+
+    Callers check the rule first (`person_publish`, `person_approve_changes`); this is the one
+    place that writes a version.
+    """
+    person = _locked(person)
+    previous = person.public_versions.order_by("-number").first()
+    document = projection.document(person)
+    before = projection.approved_status(person.pk)
+    now = timezone.now()
+    number = previous.number + 1 if previous else 1
+    projection.materialize([projection.Approved(person.pk, number, now, document)])
+    version = PublicVersion.objects.create(
+        person=person,
+        number=number,
+        approved_at=now,
+        approved_by=by,
+        document=document,
+        changes=projection.changes(
+            previous.document if previous else None,
+            document,
+            status_before=before,
+            status_after=projection.approved_status(person.pk),
+        ),
+    )
+    Person.objects.filter(pk=person.pk).update(changes_pending=False)
+    Tombstone.objects.filter(public_id=person.public_id).delete()
+    return version
+
+
+def adopt_published_without_version(*, batch: int = projection.BATCH) -> int:
+    """Give each published person who has no version yet (records published before versions
+    existed, bulk loads) a first version: their data as the public sees it today. Returns how
+    many. Run by `manage.py rebuild_projection --adopt`."""
+    pending = Person.objects.filter(
+        record_state=RecordState.PUBLISHED, public_versions__isnull=True
+    ).order_by("pk")
+    adopted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(pending.values_list("pk", flat=True)[:batch])
+            if not ids:
+                return adopted
+            now = timezone.now()
+            docs = projection.documents(ids)
+            PublicVersion.objects.bulk_create(
+                PublicVersion(person_id=pk, number=1, approved_at=now, document=docs[pk])
+                for pk in ids
+            )
+            projection.materialize(
+                [projection.Approved(pk, 1, now, docs[pk]) for pk in ids], replace=True
+            )
+            Person.objects.filter(pk__in=ids).update(changes_pending=False)
+            adopted += len(ids)

@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, ListView, TemplateView
 
 from cases.filters import PublishedPersonFilter
-from cases.models import Release, public_profile_prefetches
+from cases.models import Release, Tombstone, public_profile_prefetches
 from facilities.models import Facility
 from lib.national_id import looks_like_national_id
 from lib.privacy import Tier, fields_of
 from lib.vocabulary import PersonStatus
 from public.forms import InformationForm, SearchForm
-from registry.models import Person, RecordState
+from registry.models import Person
 from registry.search import search_names
 
 HEADLINE_COUNTS = [
@@ -130,23 +130,16 @@ class PersonDetailView(DetailView):
     def get(self, request, *args, **kwargs):
         public_id = kwargs["public_id"]
         person = (
-            Person.objects.filter(public_id=public_id)
-            .only("public_id", "slug", "record_state")
-            .first()
+            Person.objects.published().filter(public_id=public_id).only("public_id", "slug").first()
         )
         if person is None:
             # A record merged into a published one leads to it, as the API does.
             survivor = Person.objects.published().filter(redirects__old_public_id=public_id).first()
             if survivor is not None:
                 return redirect(survivor, permanent=True)
-        if person is None or person.record_state not in (
-            RecordState.PUBLISHED,
-            RecordState.UNPUBLISHED,
-            RecordState.REMOVED,
-        ):
+            if Tombstone.objects.filter(public_id=public_id).exists():
+                return render(request, "public/person_gone.html", status=410)
             raise Http404
-        if not person.is_published:
-            return render(request, "public/person_gone.html", status=410)
         if kwargs.get("slug") != person.slug:
             return redirect(person, permanent=True)
         return super().get(request, *args, **kwargs)

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib.approved import reading_approved
 from stats import queries
 from stats.models import ExternalTotal, MonthlySnapshot
 
@@ -46,8 +47,9 @@ def daily_figures_refresh(*, today: datetime.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     _lock(DAILY_FIGURES_LOCK)
-    start = min(queries.first_arrest() or today, today)
-    with connection.cursor() as cursor:
+    # Public figures count approved versions only (lib/approved.py).
+    with reading_approved(), connection.cursor() as cursor:
+        start = min(queries.first_arrest() or today, today)
         cursor.execute(f"SET LOCAL work_mem = '{queries.WORK_MEM}'")
         cursor.execute("DELETE FROM stats_dailyfigure")
         cursor.execute(
@@ -81,6 +83,11 @@ def snapshot_figures(month: datetime.date) -> dict:
     stored rather than translated labels (the page translates them); facility names are stored
     as they were, since a facility may be renamed later.
     """
+    with reading_approved():
+        return _snapshot_figures(month)
+
+
+def _snapshot_figures(month: datetime.date) -> dict:
     first, last = month_bounds(month)
     counts = queries.status_counts_on(last)
     breakdowns = queries.breakdowns_on(last)

@@ -44,3 +44,11 @@ def detained(
     who: Person, *, on: datetime.date = datetime.date(2025, 1, 10), place: Facility | None = None
 ) -> Detention:
     return services.detention_open(person=who, arrested_on=on, facility=place or facility())
+
+
+def approved(who: Person) -> Person:
+    """The person's working data approved by a second person: what the public now sees
+    (cases/projection.py). Tests of public surfaces build the case, then call this."""
+    services.approve_version(person=who, by=None)
+    who.refresh_from_db()
+    return who

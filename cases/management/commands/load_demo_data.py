@@ -39,9 +39,11 @@ from cases.models import (
     ReleaseKind,
     Source,
     SourceKind,
+    Tombstone,
 )
 from cases.services import (
     ConditionSpec,
+    adopt_published_without_version,
     custody_transfer,
     detention_open,
     detention_record_death,
@@ -907,6 +909,15 @@ class Command(BaseCommand):
             raise CommandError("No facilities or charges found: run load_reference_data first.")
         with transaction.atomic(), translation.override("es"):
             DemoLoader(facilities, charges).load()
+            # The demo's published records count as approved (a first version each), and the
+            # records taken down answer 410, as the workflow would have left them.
+            adopt_published_without_version()
+            Tombstone.objects.bulk_create(
+                Tombstone(public_id=public_id)
+                for public_id in demo_people()
+                .filter(record_state__in=[UNPUBLISHED, REMOVED])
+                .values_list("public_id", flat=True)
+            )
         counts = demo_people().status_counts()
         summary = ", ".join(f"{status} {counts.get(status, 0)}" for status in PersonStatus.values)
         self.stdout.write(f"Demo data loaded: {sum(counts.values())} people ({summary}).")
