@@ -201,6 +201,12 @@ class PersonListSerializer(TieredSerializer):
     updated_at = serializers.DateTimeField(
         read_only=True, help_text=_("Last change to the person's record (see updated_after).")
     )
+    version = serializers.SerializerMethodField(
+        help_text=_("Number of the approved version shown; the profile lists every version.")
+    )
+    approved_at = serializers.SerializerMethodField(
+        help_text=_("When a second person approved this version.")
+    )
     url = serializers.SerializerMethodField(help_text=_("This record in the API."))
     profile_url = serializers.SerializerMethodField(help_text=_("The public profile."))
     # Partner tier.
@@ -212,6 +218,15 @@ class PersonListSerializer(TieredSerializer):
     )
     detained_since_precision = PrecisionField("detained_since", allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
+
+    # Public requests read the approved rows (lib/approved.py), whose version is the number of
+    # the approved version and whose last change is its approval.
+    def get_version(self, person) -> int:
+        return person.version
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_approved_at(self, person) -> str:
+        return serializers.DateTimeField().to_representation(person.updated_at)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, person) -> str:

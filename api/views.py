@@ -69,7 +69,8 @@ FACILITY_REFERENCE_COLUMNS = (
     "current_facility__name",
     "current_facility__state",
 )
-PERSON_COLUMNS = (*fields_shown_to(Person, Tier.PARTNER), *FACILITY_REFERENCE_COLUMNS)
+# "version": the approved version's number (PersonListSerializer.version).
+PERSON_COLUMNS = (*fields_shown_to(Person, Tier.PARTNER), "version", *FACILITY_REFERENCE_COLUMNS)
 FACILITY_COLUMNS = fields_shown_to(Facility, Tier.PARTNER)
 
 

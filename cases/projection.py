@@ -258,7 +258,7 @@ def materialize(
 
 # The derived fields of approved people, by the working tables' own derivation (cases/status.py)
 # read from the approved tables. Calendar changes mark the row updated (partners sync on it).
-APPROVED_REFRESH_SQL = DERIVED_SQL.format(
+APPROVED_REFRESH_SQL = DERIVED_SQL.format(  # noqa: S608 - fixed names; values are parameters
     people=(
         f"SELECT id, birth_date, birth_year FROM {SCHEMA}.registry_person "  # noqa: S608
         "WHERE id = ANY(%(person_ids)s)"
@@ -283,10 +283,11 @@ WHERE t.id = derived.person_id
 
 
 def approved_refresh_derived(
-    *, person_ids: Iterable[int], today: datetime.date | None = None, touch: bool = True
+    *, person_ids: Iterable[int], today: datetime.date | None = None, touch: bool = False
 ) -> int:
     """Recompute the approved people's status, facility and dates on `today`; returns how many
-    changed. `touch` marks the changed rows updated now (a change made by the calendar)."""
+    changed. The row's `updated_at` stays the approval time of its version (the API's
+    `approved_at`) unless `touch`."""
     ids = list(person_ids)
     if not ids:
         return 0
@@ -479,3 +480,12 @@ def keep_in_step(**kwargs) -> None:
     like the working tables, and hold the latest versions."""
     if ensure_approved_tables() or not in_step():
         rebuild()
+
+
+def fingerprint(doc: dict) -> str:
+    """A short digest of a document: a reviewer's form carries it, so that approving what
+    changed after the review page was shown is refused."""
+    import hashlib
+
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]

@@ -337,7 +337,7 @@ def refresh_statuses_with_lapsed_conditions(*, today: datetime.date | None = Non
     # The same candidates among the approved versions, whose status the calendar moves too.
     with reading_approved():
         approved = list(candidates.values_list("pk", flat=True))
-    projection.approved_refresh_derived(person_ids=approved, today=today)
+    projection.approved_refresh_derived(person_ids=approved, today=today, touch=False)
     return changed
 
 
@@ -545,3 +545,27 @@ def adopt_published_without_version(*, batch: int = projection.BATCH) -> int:
             )
             Person.objects.filter(pk__in=ids).update(changes_pending=False)
             adopted += len(ids)
+
+
+@transaction.atomic
+def person_approve_changes(
+    *, person: Person, by: AbstractBaseUser, seen: str, note: str = ""
+) -> PublicVersion:
+    """A second person approves the changes made to a published record since its last approved
+    version: they become the version the public sees. `seen` is the fingerprint of what the
+    reviewer was shown (`projection.fingerprint`); if the record changed since, nothing is
+    approved and the error says so."""
+    person = _locked(person)
+    _require(by, "registry.approve_changes_rule", person)
+    if projection.fingerprint(projection.document(person)) != seen:
+        raise ValidationError(
+            _(
+                "Someone changed this record while you were reviewing it. Nothing was "
+                "approved: review the changes again."
+            ),
+            code="stale",
+        )
+    with audit_reason(note or "changes approved", transition="approve_changes"):
+        person.last_verified_at = timezone.now()
+        person.save(update_fields=["last_verified_at", "updated_at"])
+        return approve_version(person=person, by=by)

@@ -17,6 +17,7 @@ the search path.
 import contextlib
 from collections.abc import Iterator
 
+import psycopg
 from django.db import connection
 from django.db.backends.signals import connection_created
 
@@ -49,9 +50,8 @@ def reading_approved() -> Iterator[None]:
         yield
     finally:
         setattr(connection, _DEPTH, depth)
-        if depth == 0 and connection.connection is not None:
-            if connection.needs_rollback or _in_failed_transaction():
-                return  # the rollback to come undoes the SET
+        # In a failed transaction the rollback to come undoes the SET by itself.
+        if depth == 0 and connection.connection is not None and not _failed():
             with connection.cursor() as cursor:
                 cursor.execute("RESET search_path")
 
@@ -66,8 +66,6 @@ def _keep_reading_approved(sender, connection, **kwargs) -> None:
 connection_created.connect(_keep_reading_approved)
 
 
-def _in_failed_transaction() -> bool:
-    import psycopg
-
-    info = connection.connection.info
-    return info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+def _failed() -> bool:
+    status = connection.connection.info.transaction_status
+    return connection.needs_rollback or status == psycopg.pq.TransactionStatus.INERROR

@@ -14,6 +14,11 @@ urlpatterns = [
         views.PersonDetailView.as_view(),
         name="person-detail",
     ),
+    path(
+        "personas/<str:public_id>/<str:slug>/versiones/",
+        views.PersonVersionsView.as_view(),
+        name="person-versions",
+    ),
     path("informar/", views.InformationCreateView.as_view(), name="information"),
     path("informar/gracias/", views.InformationThanksView.as_view(), name="information-thanks"),
     path("centros/", views.FacilityListView.as_view(), name="facility-list"),

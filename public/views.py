@@ -9,8 +9,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, ListView, TemplateView
 
+from cases.describe import describe
 from cases.filters import PublishedPersonFilter
-from cases.models import Release, Tombstone, public_profile_prefetches
+from cases.models import PublicVersion, Release, Tombstone, public_profile_prefetches
 from facilities.models import Facility
 from lib.national_id import looks_like_national_id
 from lib.privacy import Tier, fields_of
@@ -161,6 +162,52 @@ class PersonDetailView(DetailView):
         context["canonical_url"] = self.request.build_absolute_uri(person.get_absolute_url())
         context["today"] = today
         context["language"] = get_language()
+        return context
+
+
+class PersonVersionsView(TemplateView):
+    """The public versions of a profile, newest first, with what changed in words; never who
+    on the staff approved them."""
+
+    template_name = "public/person_versions.html"
+
+    def get(self, request, *args, **kwargs):
+        public_id = kwargs["public_id"]
+        self.person = (
+            Person.objects.published()
+            .filter(public_id=public_id)
+            .only(
+                "public_id",
+                "slug",
+                "given_names",
+                "first_surname",
+                "second_surname",
+                "display_name",
+                "version",
+                "updated_at",
+            )
+            .first()
+        )
+        if self.person is None:
+            if Tombstone.objects.filter(public_id=public_id).exists():
+                return render(request, "public/person_gone.html", status=410)
+            raise Http404
+        if kwargs.get("slug") != self.person.slug:
+            return redirect("public:person-versions", self.person.public_id, self.person.slug)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        versions = PublicVersion.objects.filter(person_id=self.person.pk).order_by("-number")
+        context["person"] = self.person
+        context["versions"] = [
+            {
+                "number": version.number,
+                "approved_at": version.approved_at,
+                "lines": [describe(change) for change in version.changes],
+            }
+            for version in versions.only("number", "approved_at", "changes")
+        ]
         return context
 
 

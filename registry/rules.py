@@ -40,6 +40,11 @@ def is_publishable(user, person) -> bool:
 
 
 @rules.predicate
+def has_changes_pending(user, person) -> bool:
+    return person is not None and person.is_published and person.changes_pending
+
+
+@rules.predicate
 def is_published(user, person) -> bool:
     return person is not None and person.is_published
 
@@ -55,6 +60,10 @@ rules.add_perm(
 )
 rules.add_perm(
     "registry.publish_person_rule", (is_verificador | is_coordinador) & is_publishable & ~is_author
+)
+rules.add_perm(
+    "registry.approve_changes_rule",
+    (is_verificador | is_coordinador) & has_changes_pending & ~is_author,
 )
 rules.add_perm("registry.unpublish_person_rule", is_coordinador & is_published)
 rules.add_perm("registry.remove_person_rule", is_coordinador & not_removed)
