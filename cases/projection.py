@@ -211,58 +211,119 @@ def withdraw(person_ids: Iterable[int]) -> None:
             )
 
 
-@dataclasses.dataclass(frozen=True)
-class Approved:
-    """A version to write into the approved tables."""
+# The versions to write: given by id, or the latest of every published person.
+VERSIONS_BY_ID_SQL = (
+    "SELECT id, person_id, number, approved_at, document FROM cases_publicversion "
+    "WHERE id = ANY(%(version_ids)s)"
+)
+LATEST_PUBLISHED_VERSIONS_SQL = (
+    "SELECT DISTINCT ON (v.person_id) v.id, v.person_id, v.number, v.approved_at, v.document "  # noqa: S608
+    "FROM cases_publicversion v JOIN public.registry_person p ON p.id = v.person_id "
+    f"WHERE p.record_state = '{RecordState.PUBLISHED.value}' "
+    "ORDER BY v.person_id, v.number DESC"
+)
 
-    person_id: int
-    number: int
-    approved_at: datetime.datetime
-    document: dict
+
+def _value_sql(projected: Projected, field: models.Field) -> str:
+    """What an approved row holds in this column: the document's value (`r`, the document's
+    rows as records of the approved table), or, in a column the document does not hold, its
+    blank value as a literal of the column's type."""
+    if field.attname in projected_columns(projected):
+        return f"r.{connection.ops.quote_name(field.column)}"
+    blank = _blank(field)
+    db_type = field.db_type(connection)
+    if blank is None:
+        return f"NULL::{db_type}"
+    if isinstance(field, ArrayField):
+        return f"'{{}}'::{db_type}"
+    return f"{_literal(blank)}::{db_type}"
+
+
+def _literal(value) -> str:
+    """A blank value (a constant of this module, never input) as an SQL literal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"No literal for {value!r}")
+
+
+def _insert_sql(projected: Projected, versions_sql: str) -> str:
+    """Write the rows of `projected`'s table held by the versions, in one statement. A person
+    row gets its derived fields from its approved episodes, written before it (cases/status.py:
+    the same derivation as the working rows'; no birth data is approved, so no minor is)."""
+    fields = _stored_fields(projected.model)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = approved_table(projected.table)
+    rows = f"jsonb_populate_recordset(NULL::{table}, v.document -> %(label)s) AS r"
+    if projected.model is not Person:
+        values = ", ".join(_value_sql(projected, field) for field in fields)
+        return (
+            f"INSERT INTO {table} ({columns}) SELECT {values} FROM ({versions_sql}) v "  # noqa: S608
+            f"CROSS JOIN LATERAL {rows}"
+        )
+    # The row's version is its version's number; its last change, the approval.
+    set_here = {
+        "record_state": f"'{RecordState.PUBLISHED.value}'",
+        "version": "v.number",
+        "updated_at": "v.approved_at",
+        **{column: f"derived.{column}" for column in DERIVED_FIELDS},
+    }
+    values = ", ".join(
+        set_here.get(field.column) or _value_sql(projected, field) for field in fields
+    )
+    people = (
+        "SELECT person_id AS id, NULL::date AS birth_date, NULL::integer AS birth_year "  # noqa: S608
+        f"FROM ({versions_sql}) AS people_versions"
+    )
+    insert = (
+        f"INSERT INTO {table} ({columns}) SELECT {values} FROM ({versions_sql}) v "  # noqa: S608
+        f"CROSS JOIN LATERAL {rows} JOIN derived ON derived.person_id = v.person_id"
+    )
+    return DERIVED_SQL.format(people=people) + insert
+
+
+def _write_versions(
+    versions_sql: str, params: dict, *, today: datetime.date | None, before_people=None
+) -> None:
+    """Write the versions' rows into the approved tables: the case rows, then `before_people`
+    (if given), then the people."""
+    # The derivation reads the approved episodes (unqualified names: the search path).
+    with reading_approved(), connection.cursor() as cursor:
+        for projected in (*PROJECTED[1:], PROJECTED[0]):  # people last
+            if projected.model is Person and before_people is not None:
+                before_people(cursor)
+            cursor.execute(
+                _insert_sql(projected, versions_sql),
+                {**params, "label": projected.label, "day": today or timezone.localdate()},
+            )
 
 
 def materialize(
-    versions: Sequence[Approved], *, today: datetime.date | None = None, replace: bool = True
+    version_ids: Sequence[int], *, today: datetime.date | None = None, replace: bool = True
 ) -> None:
-    """Replace these people's approved rows by their versions' documents, then compute the
-    derived fields on the approved rows. Call inside a transaction."""
-    if not versions:
+    """Replace the approved rows of these versions' people by the versions' documents, then
+    compute the derived fields on the approved rows. Call inside a transaction."""
+    from cases.models import PublicVersion
+
+    version_ids = list(version_ids)
+    if not version_ids:
         return
-    ids = [version.person_id for version in versions]
+    person_ids = list(
+        PublicVersion.objects.filter(pk__in=version_ids).values_list("person_id", flat=True)
+    )
     if replace:
-        withdraw(ids)
-    with connection.cursor() as cursor:
-        for projected in PROJECTED:
-            fields = _stored_fields(projected.model)
-            blanks = {field.attname: _blank(field) for field in fields}
-            rows = []
-            for version in versions:
-                for row in version.document.get(projected.label, []):
-                    complete = {**blanks, **row}
-                    if projected.model is Person:
-                        complete["record_state"] = RecordState.PUBLISHED.value
-                        complete["version"] = version.number
-                        complete["updated_at"] = _json_value(version.approved_at)
-                    rows.append(complete)
-            if not rows:
-                continue
-            columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-            table = approved_table(projected.table)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 - fixed names
-                f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)",
-                [json.dumps(rows)],
-            )
-    approved_refresh_derived(person_ids=ids, today=today, touch=False)
+        withdraw(person_ids)
+    _write_versions(VERSIONS_BY_ID_SQL, {"version_ids": version_ids}, today=today)
 
 
 # The derived fields of approved people, by the working tables' own derivation (cases/status.py)
 # read from the approved tables. Calendar changes mark the row updated (partners sync on it).
+APPROVED_PEOPLE_SQL = f"SELECT id, birth_date, birth_year FROM {SCHEMA}.registry_person"  # noqa: S608
 APPROVED_REFRESH_SQL = DERIVED_SQL.format(  # noqa: S608 - fixed names; values are parameters
-    people=(
-        f"SELECT id, birth_date, birth_year FROM {SCHEMA}.registry_person "  # noqa: S608
-        "WHERE id = ANY(%(person_ids)s)"
-    )
+    people=f"{APPROVED_PEOPLE_SQL} WHERE id = ANY(%(person_ids)s) OR %(everyone)s"
 ) + (
     f"""
 UPDATE {SCHEMA}.registry_person AS t
@@ -283,16 +344,21 @@ WHERE t.id = derived.person_id
 
 
 def approved_refresh_derived(
-    *, person_ids: Iterable[int], today: datetime.date | None = None, touch: bool = False
+    *,
+    person_ids: Iterable[int] = (),
+    everyone: bool = False,
+    today: datetime.date | None = None,
+    touch: bool = False,
 ) -> int:
     """Recompute the approved people's status, facility and dates on `today`; returns how many
     changed. The row's `updated_at` stays the approval time of its version (the API's
     `approved_at`) unless `touch`."""
     ids = list(person_ids)
-    if not ids:
+    if not ids and not everyone:
         return 0
     params = {
         "person_ids": ids,
+        "everyone": everyone,
         "day": today or timezone.localdate(),
         "now": timezone.now(),
         "touch": touch,
@@ -318,26 +384,53 @@ def _columns(schema: str, table: str) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _index_definitions(schema: str, table: str) -> list[str]:
+    """The table's indexes, as CREATE INDEX statements without the schema."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = %s "
+            "ORDER BY indexname",
+            [schema, table],
+        )
+        return [row[0].replace(f" ON {schema}.", " ON ", 1) for row in cursor.fetchall()]
+
+
+def _create_table(cursor, table: str) -> None:
+    """The approved copy of a working table, empty and without indexes: its columns, generated
+    columns included; no constraints, defaults or triggers (audit, vocabulary): the working
+    tables enforce the rules, and nothing writes here but the projection."""
+    cursor.execute(f"DROP TABLE IF EXISTS {approved_table(table)}")
+    cursor.execute(
+        f"CREATE TABLE {approved_table(table)} (LIKE public.{connection.ops.quote_name(table)} "
+        "INCLUDING GENERATED INCLUDING STATISTICS)"
+    )
+
+
+def _create_indexes(cursor, table: str) -> None:
+    """The working table's indexes (the search's trigram indexes, the partial ones), by the
+    same names, on the approved copy."""
+    for definition in _index_definitions("public", table):
+        cursor.execute(definition.replace(" ON ", f" ON {SCHEMA}.", 1))
+
+
+def _in_shape(table: str) -> bool:
+    return _columns(SCHEMA, table) == _columns("public", table) and _index_definitions(
+        SCHEMA, table
+    ) == _index_definitions("public", table)
+
+
 def ensure_approved_tables() -> bool:
     """Create the approved schema and its tables where missing or shaped unlike the working
-    tables (after a migration); returns True when a table was (re)created, which leaves it
-    empty: the caller then writes the latest versions again (`rebuild`)."""
+    tables (after a migration: columns or indexes); returns True when a table was (re)created,
+    which leaves it empty: the caller then writes the latest versions again (`rebuild`)."""
     created = False
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {connection.ops.quote_name(SCHEMA)}")
         for table in PROJECTED_TABLES:
-            if _columns(SCHEMA, table) == _columns("public", table):
-                continue
-            quoted = connection.ops.quote_name(table)
-            cursor.execute(f"DROP TABLE IF EXISTS {approved_table(table)}")
-            # Indexes (the search's trigram indexes, the partial ones) and generated columns
-            # come along; constraints, defaults and triggers (audit, vocabulary) do not: the
-            # working tables enforce the rules, and nothing writes here but `materialize`.
-            cursor.execute(
-                f"CREATE TABLE {approved_table(table)} (LIKE public.{quoted} "
-                "INCLUDING GENERATED INCLUDING INDEXES INCLUDING STATISTICS)"
-            )
-            created = True
+            if not _in_shape(table):
+                _create_table(cursor, table)
+                _create_indexes(cursor, table)
+                created = True
     return created
 
 
@@ -442,28 +535,27 @@ def latest_versions_of_published() -> models.QuerySet:
 
 
 def rebuild(*, today: datetime.date | None = None) -> int:
-    """Empty the approved tables and write the latest version of every published person into
-    them; returns how many people. One transaction: the public never sees them half-written."""
+    """Write the latest version of every published person into new approved tables,
+    set-based (rows first, then indexes and statistics, then the derived fields); returns how
+    many people. One transaction: the public never sees them half-written."""
     from django.db import transaction
 
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE " + ", ".join(approved_table(table) for table in PROJECTED_TABLES)
-            )
-        count = 0
-        batch: list[Approved] = []
-        rows = latest_versions_of_published().values_list(
-            "person_id", "number", "approved_at", "document"
-        )
-        for person_id, number, approved_at, doc in rows.iterator(chunk_size=BATCH):
-            batch.append(Approved(person_id, number, approved_at, doc))
-            if len(batch) == BATCH:
-                materialize(batch, today=today, replace=False)
-                count += len(batch)
-                batch = []
-        materialize(batch, today=today, replace=False)
-        return count + len(batch)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {connection.ops.quote_name(SCHEMA)}")
+        for table in PROJECTED_TABLES:
+            _create_table(cursor, table)
+
+        def index(cursor, tables=PROJECTED_TABLES[1:]) -> None:
+            for table in tables:
+                _create_indexes(cursor, table)
+                cursor.execute(f"ANALYZE {approved_table(table)}")
+
+        # The case rows are indexed before the people are written, whose derived fields are
+        # looked up in them; the people's own indexes (trigram GIN) are built after.
+        _write_versions(LATEST_PUBLISHED_VERSIONS_SQL, {}, today=today, before_people=index)
+        index(cursor, [Person._meta.db_table])
+        cursor.execute(f"SELECT count(*) FROM {approved_table('registry_person')}")  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 def in_step() -> bool:

@@ -499,23 +499,24 @@ def approve_version(*, person: Person, by: AbstractBaseUser | None) -> PublicVer
     person = _locked(person)
     previous = person.public_versions.order_by("-number").first()
     document = projection.document(person)
-    before = projection.approved_status(person.pk)
-    now = timezone.now()
-    number = previous.number + 1 if previous else 1
-    projection.materialize([projection.Approved(person.pk, number, now, document)])
     version = PublicVersion.objects.create(
         person=person,
-        number=number,
-        approved_at=now,
+        number=previous.number + 1 if previous else 1,
+        approved_at=timezone.now(),
         approved_by=by,
         document=document,
+        # The approved rows will derive what the working rows derive now, from the same data.
         changes=projection.changes(
             previous.document if previous else None,
             document,
-            status_before=before,
-            status_after=projection.approved_status(person.pk),
+            status_before=projection.approved_status(person.pk),
+            status_after={
+                "current_status": person.current_status,
+                "current_facility_id": person.current_facility_id,
+            },
         ),
     )
+    projection.materialize([version.pk])
     Person.objects.filter(pk=person.pk).update(changes_pending=False)
     Tombstone.objects.filter(public_id=person.public_id).delete()
     return version
@@ -536,13 +537,11 @@ def adopt_published_without_version(*, batch: int = projection.BATCH) -> int:
                 return adopted
             now = timezone.now()
             docs = projection.documents(ids)
-            PublicVersion.objects.bulk_create(
+            versions = PublicVersion.objects.bulk_create(
                 PublicVersion(person_id=pk, number=1, approved_at=now, document=docs[pk])
                 for pk in ids
             )
-            projection.materialize(
-                [projection.Approved(pk, 1, now, docs[pk]) for pk in ids], replace=True
-            )
+            projection.materialize([version.pk for version in versions])
             Person.objects.filter(pk__in=ids).update(changes_pending=False)
             adopted += len(ids)
 

@@ -326,7 +326,8 @@ def people_staging_create() -> str:
     `people_insert_staged` moves them into registry_person and drops it."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {STAGING_TABLE} (LIKE registry_person) ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE {STAGING_TABLE} (LIKE registry_person INCLUDING DEFAULTS) "
+            "ON COMMIT DROP"
         )
     return STAGING_TABLE
 

@@ -46,9 +46,13 @@ from django.utils.text import slugify
 
 from bench.names import NamePools, synthetic_name
 from bench.synthetic import DEFAULT_SEED, LAST_DATE, arrest_date, date_between
+from cases import projection
 from cases.models import ConditionKind, Detention, EndReason, LegalStage, Release, ReleaseKind
+from cases.projection import PROJECTED_TABLES
+from cases.services import adopt_published_without_version
 from cases.status import people_insert_staged, people_staging_create
 from facilities.models import Facility, FacilityKind
+from lib.approved import approved_table
 from lib.bulk import copy_line, copy_lines, reserve_ids
 from lib.vocabulary import Agency, DatePrecision, VenezuelanState
 from registry.models import (
@@ -444,6 +448,11 @@ PRUNE_NAME_TOKENS_SQL = """
 """
 
 
+def ids_of_synthetic_people(cursor) -> list[int]:
+    cursor.execute("SELECT id FROM synthetic_people")
+    return [row[0] for row in cursor.fetchall()]
+
+
 class Command(BaseCommand):
     help = "Create synthetic people with detention histories (fast, COPY), or remove them."
 
@@ -476,8 +485,21 @@ class Command(BaseCommand):
             )
         if count:
             self.generate(count, seed=options["seed"], batch_size=options["batch"])
+            self.approve()
             if not options["no_vacuum"]:
                 self.vacuum()
+
+    def approve(self) -> None:
+        """The synthetic published people get their first approved version (what the public
+        surfaces read), as `rebuild_projection --adopt` gives it to records published before
+        versions existed."""
+        started = time.perf_counter()
+        adopted = adopt_published_without_version()
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            f"Approved {adopted:,} published people (version 1) in {seconds:.1f} s: "
+            f"{adopted / seconds if seconds else 0:,.0f} people/s."
+        )
 
     def _marks(self) -> list[str]:
         return [SYNTHETIC_PREFIX + "%", SYNTHETIC_SUMMARY]
@@ -502,6 +524,12 @@ class Command(BaseCommand):
                 "SELECT d.id FROM cases_detention d JOIN synthetic_people p ON p.id = d.person_id"
             )
             cursor.execute("ALTER TABLE synthetic_detentions ADD PRIMARY KEY (id)")
+            # Their approved versions and approved rows (cases/projection.py) go first.
+            cursor.execute(
+                "DELETE FROM cases_publicversion v USING synthetic_people p "
+                "WHERE v.person_id = p.id"
+            )
+            projection.withdraw(ids_of_synthetic_people(cursor))
             statements = [
                 "DELETE FROM cases_releasecondition c USING cases_release r, synthetic_detentions "
                 "d WHERE c.release_id = r.id AND r.detention_id = d.id",
@@ -612,6 +640,8 @@ class Command(BaseCommand):
     def vacuum(self) -> None:
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            for table in (*LOADED_TABLES, "registry_nametoken"):
+            for table in (*LOADED_TABLES, "registry_nametoken", "cases_publicversion"):
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
+            for table in PROJECTED_TABLES:
+                cursor.execute(f"VACUUM (ANALYZE) {approved_table(table)}")
         self.stdout.write(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s.")
