@@ -21,6 +21,7 @@ import datetime
 import json
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -451,6 +452,7 @@ def approved_status(person_id: int) -> dict | None:
 # these in words (public/versions.py). Partner and structural columns are left out, but for a
 # release's verification, which the public profile shows.
 
+EMPTY = (None, "", [])
 CHANGES_LEAVE_OUT = frozenset({"id", "last_verified_at", "person_id", "detention_id", "release_id"})
 
 
@@ -494,6 +496,13 @@ def changes(
                 )
     for projected in PROJECTED:
         columns = _public_columns(projected)
+        # A translated field's own column mirrors one of its languages' (modeltranslation):
+        # the changes name the languages' columns.
+        translated = {
+            column
+            for column in columns
+            if any(f"{column}_{code}" in columns for code, _name in settings.LANGUAGES)
+        }
         before = {row["id"]: row for row in old.get(projected.label, [])}
         after = {row["id"]: row for row in new.get(projected.label, [])}
         for row_id in sorted(after.keys() - before.keys()):
@@ -503,6 +512,8 @@ def changes(
         for row_id in sorted(before.keys() & after.keys()):
             for column in columns:
                 was, now = before[row_id].get(column), after[row_id].get(column)
+                if was in EMPTY and now in EMPTY or column in translated:
+                    continue
                 if was != now:
                     found.append(
                         {
