@@ -517,7 +517,7 @@ def approve_version(*, person: Person, by: AbstractBaseUser | None) -> PublicVer
         ),
     )
     projection.materialize([version.pk])
-    Person.objects.filter(pk=person.pk).update(changes_pending=False)
+    Person.objects.filter(pk=person.pk).update(changes_pending=False, changes_sent_back="")
     Tombstone.objects.filter(public_id=person.public_id).delete()
     return version
 
@@ -568,3 +568,16 @@ def person_approve_changes(
         person.last_verified_at = timezone.now()
         person.save(update_fields=["last_verified_at", "updated_at"])
         return approve_version(person=person, by=by)
+
+
+@transaction.atomic
+def person_send_back_changes(*, person: Person, by: AbstractBaseUser, reason: str) -> Person:
+    """A reviewer does not approve the pending changes and says why; the public keeps the
+    approved version, and the editors see the reason on the review page."""
+    reason = _require_reason(reason)
+    person = _locked(person)
+    _require(by, "registry.send_back_changes_rule", person)
+    with audit_reason(reason, transition="send_back"):
+        person.changes_sent_back = reason
+        person.save(update_fields=["changes_sent_back", "updated_at"])
+    return person

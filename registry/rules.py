@@ -65,6 +65,10 @@ rules.add_perm(
     "registry.approve_changes_rule",
     (is_verificador | is_coordinador) & has_changes_pending & ~is_author,
 )
+rules.add_perm(
+    "registry.send_back_changes_rule",
+    (is_verificador | is_coordinador) & has_changes_pending & ~is_author,
+)
 rules.add_perm("registry.unpublish_person_rule", is_coordinador & is_published)
 rules.add_perm("registry.remove_person_rule", is_coordinador & not_removed)
 rules.add_perm("registry.merge_person_rule", is_coordinador)

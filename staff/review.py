@@ -52,7 +52,19 @@ def changes_review(request, pk: int):
     services.note_public_changes(person=person)
     may_approve = request.user.has_perm("registry.approve_changes_rule", person)
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and "send_back" in request.POST:
+        if not request.user.has_perm("registry.send_back_changes_rule", person):
+            raise PermissionDenied
+        try:
+            services.person_send_back_changes(
+                person=person, by=request.user, reason=request.POST.get("reason", "")
+            )
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(request, _("The changes were sent back with your reason."))
+            return redirect(reverse("staff:pending"))
+    elif request.method == "POST":
         if not may_approve:
             raise PermissionDenied
         try:
@@ -67,7 +79,7 @@ def changes_review(request, pk: int):
                 _("Approved: the public now sees version %(number)s.") % {"number": version.number},
             )
             return redirect(reverse("staff:history", args=[person.pk]))
-        person.refresh_from_db()
+    person.refresh_from_db()
     latest = person.public_versions.order_by("-number").first()
     return render(
         request,
