@@ -3,6 +3,11 @@
 Every private field holds a value containing CANARY, and every record that must never be
 public (each unpublished state, a minor) exists with data of its own; the public pages and the
 API are then scanned for CANARY, the secret national ids, hashes and hidden public ids.
+
+The public reads the approved projection (cases/projection.py): the published record is
+approved once its case is built, and the records taken down (unpublished, removed) were
+published and approved with their own canaries before the workflow took them down, so the
+scans also prove that a takedown withdraws what had been approved.
 """
 
 import datetime
@@ -17,8 +22,10 @@ from cases.models import (
     ReleaseKind,
     Source,
 )
+from lib.roles import COORDINADOR
 from registry.models import InformationSubmission, RecordState
 from tests import factories
+from tests.conftest import make_staff
 
 D = datetime.date
 CANARY = "canary"  # every planted private value contains it (case-insensitive scan)
@@ -90,6 +97,13 @@ def plant_canary_world() -> dict:
         is_confidential=False,
         confidential_details=f"{CANARY}-public-source-details",
     )
+    # What the public sees of the published record: its case, approved.
+    factories.approved(person)
+    coordinador = make_staff("coordinador-de-canarios", COORDINADOR, second_factor=False)
+    takedowns = {
+        RecordState.UNPUBLISHED: services.person_unpublish,
+        RecordState.REMOVED: services.person_remove,
+    }
     hidden = {}
     for state in (
         RecordState.DRAFT,
@@ -98,11 +112,14 @@ def plant_canary_world() -> dict:
         RecordState.UNPUBLISHED,
         RecordState.REMOVED,
     ):
-        someone = factories.person(
-            given_names="Zoila", first_surname="Oculta", second_surname=f"{CANARY}{state}"
-        )
-        someone.record_state = state
-        someone.save()
+        names = {"given_names": "Zoila", "first_surname": "Oculta"}
+        if state in takedowns:
+            # Public once, approved with its canaries, then taken down by the workflow.
+            someone = factories.published_person(**names, second_surname=f"{CANARY}{state}")
+        else:
+            someone = factories.person(**names, second_surname=f"{CANARY}{state}")
+            someone.record_state = state
+            someone.save()
         services.detention_open(person=someone, arrested_on=D(2025, 2, 1), facility=prison)
         Source.objects.create(
             person=someone, kind="press", title=f"{CANARY}-source-of-hidden", is_confidential=False
@@ -114,6 +131,11 @@ def plant_canary_world() -> dict:
             is_public=True,
             public_description=f"{CANARY}-event-of-hidden",
         )
+        if state in takedowns:
+            factories.approved(someone)
+            takedowns[state](person=someone, by=coordinador, reason="Pedido de la familia")
+            someone.refresh_from_db()
+            assert someone.record_state == state
         hidden[state] = someone
     minor = factories.person(
         given_names="Zoila",

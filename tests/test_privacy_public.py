@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from registry.models import RecordState
 from stats import services as stats_services
 from stats.models import MonthlySnapshot
 from tests.canaries import CANARY, SECRET_NATIONAL_ID, plant_canary_world
@@ -124,6 +125,9 @@ def test_the_planted_world_is_really_visible_where_it_should_be(client, world):
     assert "Nota pública" in profile
     found = client.post(reverse("public:search"), {"q": SECRET_NATIONAL_ID}).content.decode()
     assert world["person"].get_absolute_url() in found
+    # The records taken down were approved once, then went through the workflow's takedown.
+    for state in (RecordState.UNPUBLISHED, RecordState.REMOVED):
+        assert client.get(world["hidden"][state].get_absolute_url()).status_code == 410
 
 
 def test_every_public_url_is_scanned():

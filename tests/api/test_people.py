@@ -71,8 +71,9 @@ def people():
     services.release_verify(release=release, verified_by=None)
     hidden = factories.person(given_names="Jesús", first_surname="Armas", second_surname="Oculto")
     services.detention_open(person=hidden, arrested_on=D(2024, 12, 10), facility=helicoide)
-    for person in (jesus, rocio, perkins, released, hidden):
-        person.refresh_from_db()
+    for person in (jesus, rocio, perkins, released):
+        factories.approved(person)
+    hidden.refresh_from_db()
     return {
         "jesus": jesus,
         "rocio": rocio,
@@ -105,10 +106,11 @@ def test_an_unpublished_person_is_404_and_never_listed(api_anonymous, partner, p
         assert hidden.public_id not in ids(client.get(LIST, {"page_size": 500}))
 
 
-def test_a_taken_down_person_disappears_at_once(api_anonymous, people):
+def test_a_taken_down_person_disappears_at_once(api_anonymous, coordinador, people):
     jesus = people["jesus"]
     assert api_anonymous.get(detail_url(jesus)).status_code == 200
-    Person.objects.filter(pk=jesus.pk).update(record_state=RecordState.REMOVED)
+    services.person_remove(person=jesus, by=coordinador.user, reason="Pedido de la familia")
+    assert Person.objects.get(pk=jesus.pk).record_state == RecordState.REMOVED
     assert api_anonymous.get(detail_url(jesus)).status_code == 404
     assert jesus.public_id not in ids(api_anonymous.get(LIST))
 
@@ -171,6 +173,7 @@ def test_updated_after_lists_what_changed_since_for_incremental_sync(api_anonymo
     services.custody_transfer(
         detention=people["jesus"].detentions.get(), facility=people["rodeo"], on=D(2025, 3, 1)
     )
+    factories.approved(people["jesus"])  # the transfer reaches the public once approved
     changed = ids(api_anonymous.get(LIST, {"updated_after": cutoff.isoformat()}))
     assert changed == [people["jesus"].public_id]
 
@@ -242,6 +245,7 @@ def test_list_queries_do_not_grow_with_the_page_size(partner):
         services.detention_open(
             person=someone, arrested_on=D(2024, 1, 1), facility=places[number % 5]
         )
+        factories.approved(someone)
 
     def queries(**params) -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -286,7 +290,7 @@ def jesus_story(people):
         is_confidential=False,
     )
     Source.objects.create(person=jesus, kind="lawyer", title="Abogado", is_confidential=True)
-    return jesus
+    return factories.approved(jesus)
 
 
 def test_detail_tells_the_public_story(api_anonymous, jesus_story):
@@ -322,6 +326,7 @@ def test_an_unverified_release_is_flagged_as_a_claim(api_anonymous, people):
         released_on=D(2025, 3, 1),
         kind=ReleaseKind.UNCONDITIONAL,
     )
+    factories.approved(people["jesus"])
     episode = api_anonymous.get(detail_url(people["jesus"])).json()["detentions"][0]
     assert episode["release"] is None and episode["release_reported_unverified"] is True
 
@@ -341,6 +346,7 @@ def test_detail_query_count_does_not_grow_with_the_story(partner, jesus_story):
         DetentionCharge.objects.create(
             detention=detention, charge=Charge.objects.create(name_es=f"Cargo {day}")
         )
+    factories.approved(jesus_story)  # the longer story is what the public now reads
     assert queries() == before
 
 

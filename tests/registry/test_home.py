@@ -20,8 +20,9 @@ def figures(response) -> dict[str, int]:
 
 
 def test_home_counts_published_people_by_status_and_says_what_it_counts(client):
-    for _ in range(3):
-        factories.detained(factories.published_person())
+    detained = [factories.published_person() for _ in range(3)]
+    for person in detained:
+        factories.detained(person)
     disappeared = factories.published_person()
     services.detention_open(person=disappeared, arrested_on=D(2025, 1, 1), whereabouts_unknown=True)
     conditional = factories.published_person()
@@ -34,6 +35,8 @@ def test_home_counts_published_people_by_status_and_says_what_it_counts(client):
         ),
     )
     services.release_verify(release=release, verified_by=None)
+    for person in (*detained, disappeared, conditional):
+        factories.approved(person)
     # Unpublished records never count on a public page.
     for state in (RecordState.DRAFT, RecordState.SUBMITTED, RecordState.REMOVED):
         factories.detained(factories.person(record_state=state, given_names="CANARIO-OCULTO"))

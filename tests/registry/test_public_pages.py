@@ -26,7 +26,7 @@ def jesus():
         categories=["politician"],
     )
     services.detention_open(person=person, arrested_on=D(2024, 12, 10), facility=helicoide)
-    return person
+    return factories.approved(person)
 
 
 def page(client, url, **params):
@@ -119,6 +119,7 @@ def test_profile_shows_the_public_story(client, jesus):
         url="https://example.org/nota",
         is_confidential=False,
     )
+    factories.approved(jesus)
     body = page(client, jesus.get_absolute_url())
     for expected in (
         "Jesús Armas Guanipa",
@@ -155,9 +156,14 @@ def test_unpublished_records_answer_404_with_no_data(client, state):
 
 
 @pytest.mark.parametrize("state", [RecordState.UNPUBLISHED, RecordState.REMOVED])
-def test_taken_down_records_answer_410_gone_with_no_data(client, jesus, state):
-    jesus.record_state = state
-    jesus.save()
+def test_taken_down_records_answer_410_gone_with_no_data(client, coordinador, jesus, state):
+    take_down = {
+        RecordState.UNPUBLISHED: services.person_unpublish,
+        RecordState.REMOVED: services.person_remove,
+    }[state]
+    take_down(person=jesus, by=coordinador.user, reason="Pedido de la familia")
+    jesus.refresh_from_db()
+    assert jesus.record_state == state
     response = client.get(jesus.get_absolute_url())
     assert response.status_code == 410
     assert "Armas" not in response.content.decode()
@@ -171,6 +177,7 @@ def test_unknown_public_id_is_404(client):
 def test_list_filters_and_counts(client, jesus):
     other = factories.published_person(given_names="Ana", first_surname="Salas", sex="female")
     services.detention_open(person=other, arrested_on=D(2025, 6, 1), whereabouts_unknown=True)
+    factories.approved(other)
     url = reverse("public:person-list")
     assert "2 registros publicados" in page(client, url)
     only_unknown = page(client, url, status="whereabouts_unknown")
@@ -280,6 +287,7 @@ def test_profile_query_count_does_not_grow_with_the_timeline(client, django_asse
         Source.objects.create(
             person=person, kind="press", title=f"Fuente {number}", is_confidential=False
         )
+    factories.approved(person)
     with django_assert_max_num_queries(10):
         response = client.get(person.get_absolute_url())
     assert response.status_code == 200

@@ -93,6 +93,8 @@ def test_a_minor_is_never_published(verificador, otro_verificador):
 def test_takedown_needs_a_reason_and_the_record_disappears_everywhere(client, coordinador):
     person = factories.published_person(given_names="Retirable", first_surname="Tomasa")
     factories.detained(person)
+    factories.approved(person)
+    assert "Tomasa" in client.get(reverse("public:person-list")).content.decode()
     assert client.get(person.get_absolute_url()).status_code == 200
     with pytest.raises(ValidationError):
         services.person_remove(person=person, by=coordinador.user, reason="  ")
@@ -119,6 +121,10 @@ def test_merge_moves_everything_and_the_old_address_redirects(client, coordinado
     )
     Event.objects.create(person=duplicate, occurred_on=D(2025, 1, 1), kind="hearing")
     Source.objects.create(person=duplicate, kind="press", title="Nota")
+    # Both records were public before the merge.
+    factories.approved(survivor)
+    factories.approved(duplicate)
+    assert client.get(old_url).status_code == 200
     services.person_merge(
         survivor=survivor, duplicate=duplicate, by=coordinador.user, reason="Mismo"
     )

@@ -29,23 +29,22 @@ def world():
         name="El Helicoide", slug="el-helicoide", state="distrito_capital"
     )
     rodeo = factories.facility(name="Rodeo I", slug="rodeo-i", state="miranda")
+    published = []
     for sex, place in (("female", helicoide), ("male", helicoide), ("male", rodeo)):
-        factories.detained(
-            factories.published_person(sex=sex, categories=["student"], nationalities=["VE"]),
-            on=D(2025, 1, 10),
-            place=place,
-        )
-    services.detention_open(
-        person=factories.published_person(sex="female", nationalities=["CO"]),
-        arrested_on=D(2025, 2, 1),
-        whereabouts_unknown=True,
-    )
+        person = factories.published_person(sex=sex, categories=["student"], nationalities=["VE"])
+        factories.detained(person, on=D(2025, 1, 10), place=place)
+        published.append(person)
+    disappeared = factories.published_person(sex="female", nationalities=["CO"])
+    services.detention_open(person=disappeared, arrested_on=D(2025, 2, 1), whereabouts_unknown=True)
     conditional = factories.published_person(sex="male", categories=["military"])
     release(
         factories.detained(conditional, on=D(2024, 5, 1), place=rodeo),
         D(2025, 3, 1),
         conditions=(ConditionSpec(ConditionKind.TRAVEL_BAN, starts_on=D(2025, 3, 1)),),
     )
+    # The pages count what the public sees: the approved cases.
+    for person in (*published, disappeared, conditional):
+        factories.approved(person)
     factories.detained(factories.person(record_state=RecordState.DRAFT), place=helicoide)
     ReleaseClaim.objects.create(announced_on=D(2025, 3, 3), claimant="Vocero", claimed_count=40)
     ExternalTotal.objects.create(
@@ -180,10 +179,11 @@ def test_the_claims_page_shows_each_gap(client, world):
 
 
 def test_chart_labels_are_escaped(client, world):
+    person = factories.published_person()
     factories.detained(
-        factories.published_person(),
-        place=factories.facility(name="<script>alert(1)</script> Sede", slug="sede-rara"),
+        person, place=factories.facility(name="<script>alert(1)</script> Sede", slug="sede-rara")
     )
+    factories.approved(person)
     page = client.get(reverse("stats:index")).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Sede" in page

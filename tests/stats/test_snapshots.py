@@ -22,13 +22,21 @@ JANUARY = D(2026, 1, 1)
 TODAY = D(2026, 2, 10)
 
 
+def reported_detained(on: datetime.date, **place):
+    """A published person detained on that day, approved: in the public figures from now."""
+    person = factories.published_person()
+    factories.detained(person, on=on, **place)
+    return factories.approved(person)
+
+
 @pytest.fixture
 def january():
     prison = factories.facility(name="Penal de enero")
     for day in (D(2025, 12, 20), D(2026, 1, 5)):
-        factories.detained(factories.published_person(), on=day, place=prison)
+        reported_detained(day, place=prison)
     released = factories.published_person()
     release(factories.detained(released, on=D(2025, 11, 1), place=prison), D(2026, 1, 15))
+    factories.approved(released)
     return prison
 
 
@@ -62,7 +70,7 @@ def test_freezing_again_changes_nothing_and_says_when_figures_moved(january):
     assert not again.created and not again.differs and again.snapshot == first
 
     # A detention reported late, in January: January's figures move.
-    factories.detained(factories.published_person(), on=D(2026, 1, 20))
+    reported_detained(D(2026, 1, 20))
     checked = services.monthly_snapshot_freeze(month=JANUARY, today=TODAY, check=True)
     assert checked.differs and not checked.created
     unchanged = MonthlySnapshot.objects.get(pk=first.pk)
@@ -84,7 +92,7 @@ def test_freezing_again_changes_nothing_and_says_when_figures_moved(january):
 
 def test_the_original_page_points_to_its_correction(client, january):
     services.monthly_snapshot_freeze(month=JANUARY, today=TODAY)
-    factories.detained(factories.published_person(), on=D(2026, 1, 20))
+    reported_detained(D(2026, 1, 20))
     services.monthly_snapshot_freeze(
         month=JANUARY, today=TODAY, revise=True, reason="Late report of an arrest."
     )
@@ -129,12 +137,9 @@ def test_the_command_and_the_beat_task(january, capsys):
     assert "Frozen 2025-12" in capsys.readouterr().out
     call_command("freeze_monthly_snapshot", "--month", "2025-12")
     assert "unchanged" in capsys.readouterr().out
-    release(
-        case_services.detention_open(
-            person=factories.published_person(), arrested_on=D(2025, 12, 2)
-        ),
-        D(2025, 12, 3),
-    )
+    late = factories.published_person()
+    release(case_services.detention_open(person=late, arrested_on=D(2025, 12, 2)), D(2025, 12, 3))
+    factories.approved(late)
     call_command("freeze_monthly_snapshot", "--month", "2025-12")
     assert "--revise" in capsys.readouterr().out
     with pytest.raises(CommandError):
