@@ -4,11 +4,11 @@
   change the body). It is therefore exact: any change to anything the response shows, nested
   episodes, facility names and charge labels included, gives a new ETag. `If-None-Match`
   answers 304 when it matches.
-* `Last-Modified` on a person is the latest write to the person's record or to any of their
-  case records (episodes, custody stays, charges, releases and conditions, events, sources),
-  read from the audit trail, which PostgreSQL triggers keep for every write however it is made.
-  `Person.updated_at` alone would miss those: the services only touch it when a derived field
-  changes. `If-Modified-Since` is honoured on person detail when no `If-None-Match` is sent.
+* `Last-Modified` on a person is the last change to what the public sees of them: the approval
+  of the version shown, or a later status change made by the calendar, kept in the approved
+  row's `updated_at` (cases/projection.py). Edits waiting for review, private ones included,
+  do not move it. `If-Modified-Since` is honoured on person detail when no `If-None-Match` is
+  sent.
 * On lists, `Last-Modified` is the latest `updated_at` among the people on the page; it does
   not move when someone merely leaves the list, so only `If-None-Match` can answer 304 there.
 """
@@ -16,8 +16,6 @@
 import datetime
 import hashlib
 
-from django.apps import apps
-from django.db.models import QuerySet
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from rest_framework.response import Response
@@ -61,28 +59,8 @@ class ConditionalGetMixin:
         )
 
 
-def _audit_model(label: str):
-    return apps.get_model(*label.split("."))
-
-
 def person_last_changed(person) -> datetime.datetime:
-    """The latest write to the person or their case records, from the audit trail (one query)."""
-    detention = _audit_model("cases.DetentionAudit")
-    release = _audit_model("cases.ReleaseAudit")
-    # Episodes and releases that were deleted count too: their audit rows remain.
-    detention_ids = detention.objects.filter(person_id=person.pk).values("id")
-    release_ids = release.objects.filter(detention_id__in=detention_ids).values("id")
-    writes: list[QuerySet] = [
-        _audit_model("registry.PersonAudit").objects.filter(pgh_obj_id=person.pk),
-        detention.objects.filter(person_id=person.pk),
-        _audit_model("cases.CustodyStayAudit").objects.filter(detention_id__in=detention_ids),
-        _audit_model("cases.DetentionChargeAudit").objects.filter(detention_id__in=detention_ids),
-        release.objects.filter(detention_id__in=detention_ids),
-        _audit_model("cases.ReleaseConditionAudit").objects.filter(release_id__in=release_ids),
-        _audit_model("cases.EventAudit").objects.filter(person_id=person.pk),
-        _audit_model("cases.SourceAudit").objects.filter(person_id=person.pk),
-    ]
-    times = [queryset.order_by().values_list("pgh_created_at") for queryset in writes]
-    latest = times[0].union(*times[1:], all=True).order_by("-pgh_created_at").first()
-    candidates = [person.updated_at] + ([latest[0]] if latest else [])
-    return max(candidates)
+    """The last change to what the public sees of a person: the approval of the version shown,
+    or a later status change made by the calendar (cases/projection.py). The approved row keeps
+    it in `updated_at`; edits waiting for review do not move it."""
+    return person.updated_at

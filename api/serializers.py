@@ -219,14 +219,14 @@ class PersonListSerializer(TieredSerializer):
     detained_since_precision = PrecisionField("detained_since", allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
-    # Public requests read the approved rows (lib/approved.py), whose version is the number of
-    # the approved version and whose last change is its approval.
+    # Public requests read the approved rows (cases/projection.py): `version` is the number of
+    # the approved version, `state_changed_at` its approval time.
     def get_version(self, person) -> int:
         return person.version
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_approved_at(self, person) -> str:
-        return serializers.DateTimeField().to_representation(person.updated_at)
+        return serializers.DateTimeField().to_representation(person.state_changed_at)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, person) -> str:

@@ -69,8 +69,13 @@ FACILITY_REFERENCE_COLUMNS = (
     "current_facility__name",
     "current_facility__state",
 )
-# "version": the approved version's number (PersonListSerializer.version).
-PERSON_COLUMNS = (*fields_shown_to(Person, Tier.PARTNER), "version", *FACILITY_REFERENCE_COLUMNS)
+# The approved version's number and time (PersonListSerializer.version, approved_at).
+PERSON_COLUMNS = (
+    *fields_shown_to(Person, Tier.PARTNER),
+    "version",
+    "state_changed_at",
+    *FACILITY_REFERENCE_COLUMNS,
+)
 FACILITY_COLUMNS = fields_shown_to(Facility, Tier.PARTNER)
 
 
@@ -256,12 +261,7 @@ class ReleaseClaimViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSe
             .only("claim_id", "person__public_id")
         )
         return (
-            ReleaseClaim.objects.select_related("source")
-            .only(
-                *fields_shown_to(ReleaseClaim, Tier.PARTNER),
-                *(f"source__{name}" for name in fields_shown_to(Source, Tier.PARTNER)),
-                "source__is_confidential",  # a confidential source is left out (serializer)
-            )
+            ReleaseClaim.objects.only(*fields_shown_to(ReleaseClaim, Tier.PARTNER))
             .annotate(
                 names_listed=_names(),
                 names_matched=_names(MatchStatus.MATCHED),
@@ -271,7 +271,16 @@ class ReleaseClaimViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSe
                 releases_verified=Count("names", filter=Q(names__verified_released=True)),
             )
             .prefetch_related(
-                Prefetch("names", queryset=published_matches, to_attr="published_matches")
+                Prefetch("names", queryset=published_matches, to_attr="published_matches"),
+                # Prefetched, not joined: for the public, cases_source is a view (docs/
+                # publication.md), which a GROUP BY on the claim cannot carry along.
+                Prefetch(
+                    "source",
+                    queryset=Source.objects.only(
+                        *fields_shown_to(Source, Tier.PARTNER),
+                        "is_confidential",  # a confidential source is left out (serializer)
+                    ),
+                ),
             )
             .order_by("-announced_on", "-id")
         )

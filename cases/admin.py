@@ -150,6 +150,8 @@ class PersonStatusRefreshMixin:
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         person = self.person_of(form.instance)
+        if person is None:
+            return  # a source of no person (a claim's): nobody's record changed
         # For the two-person rule: editing case data makes one an editor of the record.
         person.last_edited_by = request.user
         person.save(update_fields=["last_edited_by", "updated_at"])
@@ -158,10 +160,11 @@ class PersonStatusRefreshMixin:
     def delete_model(self, request, obj) -> None:
         person = self.person_of(obj)
         super().delete_model(request, obj)
-        person_refresh_status(person=person)
+        if person is not None:
+            person_refresh_status(person=person)
 
     def delete_queryset(self, request, queryset) -> None:
-        people = {self.person_of(obj) for obj in queryset}
+        people = {self.person_of(obj) for obj in queryset} - {None}
         super().delete_queryset(request, queryset)
         for person in people:
             person_refresh_status(person=person)

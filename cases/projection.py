@@ -54,14 +54,21 @@ class Projected:
     structural: tuple[str, ...] = ("id",)
     # How to find the approved rows of the people `%s`, in SQL over the approved tables.
     approved_rows_sql: str = ""
+    # The approved table's name when a view of the working table's name stands in front of it.
+    storage: str = ""
 
     @property
     def label(self) -> str:
         return self.model._meta.label_lower
 
     @property
-    def table(self) -> str:
+    def working_table(self) -> str:
         return self.model._meta.db_table
+
+    @property
+    def table(self) -> str:
+        """The approved table the projection writes."""
+        return self.storage or self.working_table
 
 
 def _in_detentions(column: str) -> str:
@@ -110,13 +117,17 @@ PROJECTED: tuple[Projected, ...] = (
         only={"is_confidential": False},
         structural=("id", "is_confidential"),
         approved_rows_sql="person_id = ANY(%s)",
+        # Sources of no person (those of release claims, statistics' totals) are not part of
+        # anyone's version: the view `approved.cases_source` shows the approved sources of
+        # people and, live, the non-confidential sources of no one (SOURCES_VIEW_SQL).
+        storage="cases_source_of_people",
     ),
 )
 PROJECTED_TABLES = tuple(projected.table for projected in PROJECTED)
 
 # Set on the approved person row, not taken from the document: computed on the approved rows,
 # or the version's own facts.
-PERSON_SET_ON_APPROVAL = frozenset({*DERIVED_FIELDS, "updated_at", "version"})
+PERSON_SET_ON_APPROVAL = frozenset({*DERIVED_FIELDS, "updated_at", "version", "state_changed_at"})
 
 
 def _stored_fields(model: type[models.Model]) -> list[models.Field]:
@@ -225,12 +236,12 @@ LATEST_PUBLISHED_VERSIONS_SQL = (
 )
 
 
-def _value_sql(projected: Projected, field: models.Field) -> str:
+def _value_sql(projected: Projected, field: models.Field, alias: str = "r") -> str:
     """What an approved row holds in this column: the document's value (`r`, the document's
     rows as records of the approved table), or, in a column the document does not hold, its
     blank value as a literal of the column's type."""
     if field.attname in projected_columns(projected):
-        return f"r.{connection.ops.quote_name(field.column)}"
+        return f"{alias}.{connection.ops.quote_name(field.column)}"
     blank = _blank(field)
     db_type = field.db_type(connection)
     if blank is None:
@@ -269,6 +280,7 @@ def _insert_sql(projected: Projected, versions_sql: str) -> str:
     set_here = {
         "record_state": f"'{RecordState.PUBLISHED.value}'",
         "version": "v.number",
+        "state_changed_at": "v.approved_at",
         "updated_at": "v.approved_at",
         **{column: f"derived.{column}" for column in DERIVED_FIELDS},
     }
@@ -352,8 +364,9 @@ def approved_refresh_derived(
     touch: bool = False,
 ) -> int:
     """Recompute the approved people's status, facility and dates on `today`; returns how many
-    changed. The row's `updated_at` stays the approval time of its version (the API's
-    `approved_at`) unless `touch`."""
+    changed. `touch` marks the changed rows updated now (a change the calendar made: partners
+    syncing by `updated_after` and HTTP validators see it; the approval time stays in
+    `state_changed_at`)."""
     ids = list(person_ids)
     if not ids and not everyone:
         return 0
@@ -396,28 +409,69 @@ def _index_definitions(schema: str, table: str) -> list[str]:
         return [row[0].replace(f" ON {schema}.", " ON ", 1) for row in cursor.fetchall()]
 
 
-def _create_table(cursor, table: str) -> None:
+def _create_table(cursor, projected: Projected) -> None:
     """The approved copy of a working table, empty and without indexes: its columns, generated
     columns included; no constraints, defaults or triggers (audit, vocabulary): the working
     tables enforce the rules, and nothing writes here but the projection."""
-    cursor.execute(f"DROP TABLE IF EXISTS {approved_table(table)}")
+    for name in {projected.working_table, projected.table}:
+        _drop(cursor, name)
+    working = connection.ops.quote_name(projected.working_table)
     cursor.execute(
-        f"CREATE TABLE {approved_table(table)} (LIKE public.{connection.ops.quote_name(table)} "
+        f"CREATE TABLE {approved_table(projected.table)} (LIKE public.{working} "
         "INCLUDING GENERATED INCLUDING STATISTICS)"
+    )
+    if projected.model is Source:
+        cursor.execute(sources_view_sql())
+
+
+def _drop(cursor, name: str) -> None:
+    """Drop the approved table or view of this name, if there is one."""
+    cursor.execute(
+        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s",
+        [SCHEMA, name],
+    )
+    row = cursor.fetchone()
+    if row is not None:
+        kind = "VIEW" if row[0] == "v" else "TABLE"
+        cursor.execute(f"DROP {kind} {approved_table(name)} CASCADE")
+
+
+def sources_view_sql() -> str:
+    """`approved.cases_source`: the approved sources of people, and the non-confidential
+    sources of no one as they are (their private column blank, as in every approved row)."""
+    projected = next(p for p in PROJECTED if p.model is Source)
+    fields = list(_stored_fields(Source))
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    live = ", ".join(
+        f"{_value_sql(projected, field, 's')} AS {connection.ops.quote_name(field.column)}"
+        for field in fields
+    )
+    return (
+        f"CREATE VIEW {approved_table(projected.working_table)} AS "  # noqa: S608 - fixed names
+        f"SELECT {columns} FROM {approved_table(projected.table)} UNION ALL "
+        f"SELECT {live} FROM public.{projected.working_table} s "
+        "WHERE s.person_id IS NULL AND NOT s.is_confidential"
     )
 
 
-def _create_indexes(cursor, table: str) -> None:
+def _create_indexes(cursor, projected: Projected) -> None:
     """The working table's indexes (the search's trigram indexes, the partial ones), by the
     same names, on the approved copy."""
-    for definition in _index_definitions("public", table):
-        cursor.execute(definition.replace(" ON ", f" ON {SCHEMA}.", 1))
+    for definition in _index_definitions("public", projected.working_table):
+        cursor.execute(
+            definition.replace(
+                f" ON {projected.working_table} ", f" ON {approved_table(projected.table)} ", 1
+            )
+        )
 
 
-def _in_shape(table: str) -> bool:
-    return _columns(SCHEMA, table) == _columns("public", table) and _index_definitions(
-        SCHEMA, table
-    ) == _index_definitions("public", table)
+def _in_shape(projected: Projected) -> bool:
+    working = projected.working_table
+    return _columns(SCHEMA, projected.table) == _columns("public", working) and [
+        definition.replace(f" ON {projected.table} ", f" ON {working} ", 1)
+        for definition in _index_definitions(SCHEMA, projected.table)
+    ] == _index_definitions("public", working)
 
 
 def ensure_approved_tables() -> bool:
@@ -427,10 +481,10 @@ def ensure_approved_tables() -> bool:
     created = False
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {connection.ops.quote_name(SCHEMA)}")
-        for table in PROJECTED_TABLES:
-            if not _in_shape(table):
-                _create_table(cursor, table)
-                _create_indexes(cursor, table)
+        for projected in PROJECTED:
+            if not _in_shape(projected):
+                _create_table(cursor, projected)
+                _create_indexes(cursor, projected)
                 created = True
     return created
 
@@ -553,18 +607,18 @@ def rebuild(*, today: datetime.date | None = None) -> int:
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {connection.ops.quote_name(SCHEMA)}")
-        for table in PROJECTED_TABLES:
-            _create_table(cursor, table)
+        for projected in PROJECTED:
+            _create_table(cursor, projected)
 
-        def index(cursor, tables=PROJECTED_TABLES[1:]) -> None:
-            for table in tables:
-                _create_indexes(cursor, table)
-                cursor.execute(f"ANALYZE {approved_table(table)}")
+        def index(cursor, tables=PROJECTED[1:]) -> None:
+            for projected in tables:
+                _create_indexes(cursor, projected)
+                cursor.execute(f"ANALYZE {approved_table(projected.table)}")
 
         # The case rows are indexed before the people are written, whose derived fields are
         # looked up in them; the people's own indexes (trigram GIN) are built after.
         _write_versions(LATEST_PUBLISHED_VERSIONS_SQL, {}, today=today, before_people=index)
-        index(cursor, [Person._meta.db_table])
+        index(cursor, PROJECTED[:1])
         cursor.execute(f"SELECT count(*) FROM {approved_table('registry_person')}")  # noqa: S608
         return cursor.fetchone()[0]
 

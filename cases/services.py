@@ -337,7 +337,7 @@ def refresh_statuses_with_lapsed_conditions(*, today: datetime.date | None = Non
     # The same candidates among the approved versions, whose status the calendar moves too.
     with reading_approved():
         approved = list(candidates.values_list("pk", flat=True))
-    projection.approved_refresh_derived(person_ids=approved, today=today, touch=False)
+    projection.approved_refresh_derived(person_ids=approved, today=today, touch=True)
     return changed
 
 

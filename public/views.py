@@ -184,7 +184,7 @@ class PersonVersionsView(TemplateView):
                 "second_surname",
                 "display_name",
                 "version",
-                "updated_at",
+                "state_changed_at",
             )
             .first()
         )

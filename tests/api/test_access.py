@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
@@ -155,20 +156,25 @@ def test_conditional_get_on_a_person_follows_changes_to_the_episodes(api_anonymo
     assert api_anonymous.get(url, headers={"If-Modified-Since": later}).status_code == 304
 
 
-def test_last_modified_comes_from_the_audit_trail_of_the_case_records(jesus):
-    from django.db import connection
-
-    from api.conditional import person_last_changed
-
-    # Inside one test transaction every audit row has the same time (NOW()): compare the
-    # person's own timestamp with the latest audit row once the person is back-dated.
+def test_last_modified_moves_with_approvals_not_with_edits_waiting_for_review(api_anonymous, jesus):
+    url = reverse("api:person-detail", args=[jesus.public_id])
+    first = api_anonymous.get(url)["Last-Modified"]
+    # Back-date the approved row, so that a new approval (now) is a later second.
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE registry_person SET updated_at = %s WHERE id = %s",
+            "UPDATE approved.registry_person SET updated_at = %s WHERE id = %s",
             [timezone.now() - datetime.timedelta(days=30), jesus.pk],
         )
-    jesus.refresh_from_db()
-    assert person_last_changed(jesus) > jesus.updated_at
+    before = api_anonymous.get(url)["Last-Modified"]
+    assert before != first
+    jesus.private_notes = "Nota privada nueva"
+    jesus.save()
+    Event.objects.create(
+        person=jesus, occurred_on=datetime.date(2025, 3, 3), kind="hearing", is_public=True
+    )
+    assert api_anonymous.get(url)["Last-Modified"] == before  # nothing public changed yet
+    factories.approved(jesus)
+    assert api_anonymous.get(url)["Last-Modified"] != before
 
 
 def test_stats_match_the_public_site(api_anonymous, client, jesus):
