@@ -336,3 +336,17 @@ def test_the_profile_reads_a_constant_number_of_queries(
     assert response.status_code == 200
     statements = [query["sql"] for query in captured.captured_queries]
     assert statements[0].startswith("SET search_path") and statements[-1] == "RESET search_path"
+
+
+def test_sources_of_no_person_are_public_as_they_are_and_never_their_private_column():
+    shown = Source.objects.create(
+        kind="official_statement",
+        title="Comunicado oficial",
+        is_confidential=False,
+        confidential_details="CANARIO-FUENTE-SIN-PERSONA",
+    )
+    hidden = Source.objects.create(kind="press", title="Fuente reservada", is_confidential=True)
+    with reading_approved():
+        approved = Source.objects.filter(pk__in=[shown.pk, hidden.pk])
+        assert [source.title for source in approved] == ["Comunicado oficial"]
+        assert approved.get().confidential_details is None
