@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
 NULL = "\\N"
@@ -170,7 +171,10 @@ def _fields(model: type[models.Model]) -> list[tuple[models.Field, bool]]:
 def _default(field: models.Field, now) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return now
-    return field.get_default()  # "" for a text field without a default, as a save stores
+    default = field.get_default()  # "" for a text field without a default, as a save stores
+    if isinstance(default, DatabaseDefault):  # a db_default: the constant it stands for
+        return getattr(field.db_default, "value", field.db_default)
+    return default
 
 
 def copy_insert(

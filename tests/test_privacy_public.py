@@ -52,6 +52,11 @@ def public_requests(world) -> list[tuple[str, str, dict]]:
             ("get", prefix + reverse("public:person-list"), {"status": "detained"}),
             ("get", prefix + reverse("public:person-list"), {"facility": prison.slug}),
             ("get", prefix + person.get_absolute_url(), {}),
+            (
+                "get",
+                prefix + reverse("public:person-versions", args=[person.public_id, person.slug]),
+                {},
+            ),
             ("get", prefix + reverse("public:person-short", args=[person.public_id]), {}),
             ("get", prefix + reverse("public:facility-list"), {}),
             ("get", prefix + prison.get_absolute_url(), {}),
@@ -71,6 +76,8 @@ def public_requests(world) -> list[tuple[str, str, dict]]:
             requests.append(("get", prefix + reverse("stats:csv", args=[dataset]), {}))
         for someone in hidden.values():
             requests.append(("get", prefix + someone.get_absolute_url(), {}))
+            versions = reverse("public:person-versions", args=[someone.public_id, someone.slug])
+            requests.append(("get", prefix + versions, {}))
     return requests
 
 
@@ -80,6 +87,7 @@ PUBLIC_URL_NAMES = {
     "public:person-list",
     "public:person-detail",
     "public:person-short",
+    "public:person-versions",
     "public:information",
     "public:information-thanks",
     "public:facility-list",

@@ -127,6 +127,11 @@ def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
         ),
         transition(records["published"], "retirar"): ("staff:transition", (SIGN_IN, 403, 403, 200)),
         transition(records["draft"], "inventada"): ("staff:transition", (SIGN_IN, 403, 403, 403)),
+        reverse("staff:pending"): ("staff:pending", (SIGN_IN, 403, 200, 200)),
+        reverse("staff:changes", args=[records["published"].pk]): (
+            "staff:changes",
+            (SIGN_IN, 403, 200, 200),
+        ),
         reverse("staff:merge", args=[records["draft"].pk]): (
             "staff:merge",
             (SIGN_IN, 403, 403, 200),
