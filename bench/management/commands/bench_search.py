@@ -40,6 +40,7 @@ from django.utils.module_loading import import_string
 
 from bench.measure import Target, machine, percentile, timed
 from bench.variants import TARGET_VARIANTS, VARIANTS, Variant, name_variants
+from lib.approved import reading_approved
 from registry.models import Person, published_sql
 from registry.search import NORMALISE_SQL, normalise
 
@@ -90,7 +91,12 @@ class Command(BaseCommand):
             help="Dotted path of the search to measure (to compare a candidate change).",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args, **options) -> None:
+        # What the public sees: the approved projection (lib/approved.py).
+        with reading_approved():
+            self.measure(*args, **options)
+
+    def measure(self, *args: Any, **options: Any) -> None:
         seed: int = options["seed"]
         search: SearchFunction = import_string(options["search_function"])
         published = Person.objects.published()
