@@ -207,6 +207,14 @@ MEDIA_URL = "media/"
 # Largest file accepted by the bulk import (bytes).
 # A 50,000-row case file is about 10 MB (DESIGN §7 measures imports at that size).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# What one file may make the reader do (imports/reader.py): rows of data, cells, and for an XLSX
+# the size of its members unpacked. A 100,000-row case file has some 2,200,000 cells.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=150_000)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=3_000_000)
+IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=100 * 1024 * 1024)
+# Without a Celery broker the file is checked inside the upload's request: larger files (their
+# unpacked size, for an XLSX) are refused, as the request would outlast the server's timeout.
+IMPORT_MAX_BYTES_WITHOUT_WORKER = env.int("IMPORT_MAX_BYTES_WITHOUT_WORKER", default=1024 * 1024)
 # A job in progress whose row has not moved for this long has lost its worker: queued again.
 IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=10 * 60)
 # Uploaded files (they may hold cédulas) of imports checked but never committed are deleted.
