@@ -21,6 +21,7 @@ from lib.production_secrets import (
 
 ROOT = Path(django_settings.BASE_DIR)
 SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "NATIONAL_ID_HASH_KEY")
+NOT_INHERITED = {*SECRETS, "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 GOOD = {
     "SECRET_KEY": "s" * 20 + "ecret-key-for-this-test-only-0123456789abcdef",
     "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
@@ -29,13 +30,9 @@ GOOD = {
 
 
 def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
-    """Python in production mode, with the secrets of `environment` only (and HTTPS on, as
-    production has it: the tests turn the redirect off)."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in SECRETS and name != "SECURE_SSL_REDIRECT"
-    }
+    """Python in production mode, with the secrets of `environment` only, and without what
+    the tests set for themselves (the HTTPS redirect off, the browser tests' async switch)."""
+    env = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
     env.update(DEBUG="false", **environment)
     return subprocess.run(  # noqa: S603 - our interpreter, our arguments
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
