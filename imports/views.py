@@ -67,7 +67,7 @@ class UploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."), code="empty")
         limit = settings.IMPORT_MAX_BYTES_WITHOUT_WORKER
-        if runs_in_request() and unpacked_size(upload) > limit:
+        if runs_in_request() and (upload.size > limit or unpacked_size(upload) > limit):
             raise forms.ValidationError(
                 _(
                     "Without a background worker this server checks files of at most %(size)s "

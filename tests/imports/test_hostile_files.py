@@ -399,3 +399,10 @@ def test_the_reader_stays_under_500_mb_whatever_the_file(tmp_path):
     *codes, peak_mb = result.stdout.split()
     assert codes == ["too_large_sheet", "too_large_unzipped", "bad_xlsx", "read"]
     assert int(peak_mb) < 500
+
+
+def test_a_file_gone_from_the_storage_fails_the_job_with_a_message(reference):
+    job = make_job(xlsx(), "casos.xlsx")
+    os.remove(job.file.path)
+    validate_import.delay(job.pk)
+    assert_refused(job, "file_gone")
