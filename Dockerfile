@@ -26,9 +26,13 @@ RUN pip install -c requirements.lock . \
 # The code stays owned by root: the app user can read it but not change it.
 COPY . .
 
-# Settings only need DATABASE_URL to be set (no connection is made here) and some SECRET_KEY.
-# Exported in this step only, so that the image never carries them.
-RUN export DATABASE_URL=postgresql://build@localhost/build SECRET_KEY=build-only-not-a-secret \
+# Production settings refuse to load without secrets: random stand-ins, made and exported in this
+# step only, so that the image never carries them (nothing here reads or writes data). Settings
+# also need DATABASE_URL to be set; no connection is made.
+RUN export DATABASE_URL=postgresql://build@localhost/build \
+        SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+        NATIONAL_ID_HASH_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+        FIELD_ENCRYPTION_KEY="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
     && python manage.py compilemessages \
     && python manage.py collectstatic --no-input
 

@@ -10,6 +10,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# Commands that build or check the code, not a server, run with the development settings:
+# production settings refuse to load without real secrets (docs/deployment.md). `.ci/run`
+# checks the production settings, with secrets of its own.
+MANAGE := DEBUG=true $(PY) manage.py
 
 # $(call debian_package,COMMAND,PACKAGE,WHAT FOR): when COMMAND is missing, install PACKAGE with
 # apt-get if we are root on a machine that has it; otherwise stop and say what to install.
@@ -40,11 +44,11 @@ install: $(STAMP)
 # Compiled translations are build products: made from locale/*/LC_MESSAGES/django.po.
 messages: install
 	@$(call debian_package,msgfmt,gettext,the compiled translations)
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=.data -v 0
+	$(MANAGE) compilemessages --ignore=.venv --ignore=.data -v 0
 
 # Refresh the catalogues from the code (no line numbers, so diffs show only real changes), then
 # fail if any Spanish string is untranslated or fuzzy. CI runs the check.
-MAKEMESSAGES := $(PY) manage.py makemessages -l es -l en --no-location --ignore=.venv --ignore=.data --ignore=tests -v 0
+MAKEMESSAGES := $(MANAGE) makemessages -l es -l en --no-location --ignore=.venv --ignore=.data --ignore=tests -v 0
 messages-check: install
 	@$(call debian_package,msgfmt,gettext,the translation catalogues)
 	$(MAKEMESSAGES)
@@ -80,13 +84,13 @@ check: install messages-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) manage.py check
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) check
 
 # The API's OpenAPI schema, committed and reviewed in diffs (tests/api/test_schema.py fails when
 # it is out of date). English, so that translating the catalogues does not change it.
 schema: install
-	$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file docs/openapi.yaml
+	$(MANAGE) spectacular --lang en --validate --fail-on-warn --file docs/openapi.yaml
 
 lint: install
 	$(BIN)/ruff check --fix .

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedTextField
 
 from lib.audit import audited
+from lib.encryption import EncryptedTextField
 from lib.national_id import HashedNationalIdMixin
 from lib.privacy import Privacy, Tier, fields_of
 from lib.vocabulary import (

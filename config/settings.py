@@ -9,19 +9,41 @@ import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from lib.production_secrets import DEVELOPMENT_LEGACY_SALT, development_secret, require_secrets
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The development key is public; `check --deploy` and the production compose file demand another.
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-change-me-" + "x" * 20)
-# Salt for deriving the field-encryption key (django-fernet-encrypted-fields derives it from
-# SECRET_KEY + SALT_KEY); a list allows rotation.
-SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["registro-development-salt"])
+# Secrets, one per purpose (lib/production_secrets.py, docs/deployment.md). With DEBUG on, the
+# public development values stand in for those the environment does not give; with DEBUG off,
+# settings refuse to load (below) without real ones.
+# Signs sessions, CSRF tokens and password-reset links; the fallbacks (comma-separated) keep
+# what older keys signed valid while a new key is rolled out.
+SECRET_KEY = env.str("SECRET_KEY", default=development_secret("SECRET_KEY", debug=DEBUG))
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Encrypts the encrypted fields (lib/encryption.py), a Fernet key; the fallbacks (comma-separated)
+# still decrypt what `manage.py rotate_keys` has not re-encrypted under the current key yet.
+FIELD_ENCRYPTION_KEY = env.str(
+    "FIELD_ENCRYPTION_KEY", default=development_secret("FIELD_ENCRYPTION_KEY", debug=DEBUG)
+)
+FIELD_ENCRYPTION_KEY_FALLBACKS = env.list("FIELD_ENCRYPTION_KEY_FALLBACKS", default=[])
+# Only for data written before FIELD_ENCRYPTION_KEY existed, under keys derived from SECRET_KEY
+# with these salts (comma-separated): readable while set; `rotate_keys` re-encrypts it, then
+# unset it (docs/deployment.md).
+FIELD_ENCRYPTION_LEGACY_SALTS = env.list(
+    "FIELD_ENCRYPTION_SALT", default=[DEVELOPMENT_LEGACY_SALT] if DEBUG else []
+)
 # Key for the keyed hash (HMAC-SHA256) of national id numbers, used for exact look-up.
-NATIONAL_ID_HASH_KEY = env.str("NATIONAL_ID_HASH_KEY", default="registro-development-hash-key")
+NATIONAL_ID_HASH_KEY = env.str(
+    "NATIONAL_ID_HASH_KEY", default=development_secret("NATIONAL_ID_HASH_KEY", debug=DEBUG)
+)
+if not DEBUG:
+    # Production stops here, in every process (gunicorn, Celery, manage.py), naming each
+    # missing or public secret.
+    require_secrets(vars())
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -53,6 +75,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     "csp",  # its system checks catch settings in the old (3.x) form
+    # Shared plumbing: the secrets' system checks and `manage.py rotate_keys`.
+    "lib",
     # The project's apps, lowest layer first (docs/architecture.md; import-linter checks it).
     "facilities",
     "registry",
@@ -185,6 +209,14 @@ MEDIA_URL = "media/"
 # Largest file accepted by the bulk import (bytes).
 # A 50,000-row case file is about 10 MB (DESIGN §7 measures imports at that size).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# What one file may make the reader do (imports/reader.py): rows of data, cells, and for an XLSX
+# the size of its members unpacked. A 100,000-row case file has some 2,200,000 cells.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=150_000)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=3_000_000)
+IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=100 * 1024 * 1024)
+# Without a Celery broker the file is checked inside the upload's request: larger files (their
+# unpacked size, for an XLSX) are refused, as the request would outlast the server's timeout.
+IMPORT_MAX_BYTES_WITHOUT_WORKER = env.int("IMPORT_MAX_BYTES_WITHOUT_WORKER", default=1024 * 1024)
 # A job in progress whose row has not moved for this long has lost its worker: queued again.
 IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=10 * 60)
 # Uploaded files (they may hold cédulas) of imports checked but never committed are deleted.

@@ -71,8 +71,13 @@ def read_records(job: ImportJob, columns: ColumnSet = CASE_COLUMNS) -> list[tupl
         raise ImportFileError(
             _("The uploaded file is no longer kept: upload it again."), "file_gone"
         )
-    with job.file.open("rb") as handle:
-        data = handle.read()
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+    except OSError as error:  # deleted from the storage since the upload
+        raise ImportFileError(
+            _("The uploaded file is no longer kept: upload it again."), "file_gone"
+        ) from error
     return list(read_table(data, job.original_name or job.file.name, columns).records())
 
 

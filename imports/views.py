@@ -10,6 +10,7 @@ import io
 import os
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -33,12 +34,18 @@ from imports.columns import (
     ColumnSet,
 )
 from imports.models import ImportJob, ImportKind, ImportState
-from imports.reader import max_bytes
+from imports.reader import max_bytes, unpacked_size
 from imports.report import claim_report, report_rows
 from imports.tasks import commit_import, validate_import
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 LIST_PERMISSIONS = ("imports.add_importjob", "cases.add_releaseclaim")
+
+
+def runs_in_request() -> bool:
+    """Whether the file would be checked inside the upload's request: no Celery broker, so
+    tasks run eagerly."""
+    return bool(validate_import.app.conf.task_always_eager)
 
 
 class UploadForm(forms.Form):
@@ -59,6 +66,17 @@ class UploadForm(forms.Form):
             )
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."), code="empty")
+        limit = settings.IMPORT_MAX_BYTES_WITHOUT_WORKER
+        if runs_in_request() and (upload.size > limit or unpacked_size(upload) > limit):
+            raise forms.ValidationError(
+                _(
+                    "Without a background worker this server checks files of at most %(size)s "
+                    "while you wait, and this one is larger: split it into smaller files, or ask "
+                    "the administrator to set up the worker (CELERY_BROKER_URL)."
+                )
+                % {"size": filesizeformat(limit)},
+                code="too_large_without_worker",
+            )
         return upload
 
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from encrypted_fields.fields import EncryptedTextField
 
 from lib.audit import audited
+from lib.encryption import EncryptedTextField
 from lib.national_id import HashedNationalIdMixin, national_id_hash
 from lib.privacy import Privacy, Tier, fields_of
 from lib.vocabulary import (

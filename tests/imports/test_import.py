@@ -241,6 +241,7 @@ def test_bad_files_get_a_clear_message_and_write_nothing(data, code, reference):
     assert Person.objects.count() == 0
 
 
+@override_settings(IMPORT_MAX_BYTES_WITHOUT_WORKER=20 * 1024 * 1024)  # as with a worker
 def test_ten_megabytes_of_garbage_are_refused_as_a_whole(documentalista, reference):
     """Under the upload limit, so the reader itself must refuse it: one message, no rows."""
     garbage = random.Random(6).randbytes(10 * 1024 * 1024)
