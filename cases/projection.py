@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import json
 from collections.abc import Iterable, Sequence
 
@@ -52,7 +53,7 @@ class Projected:
     only: dict = dataclasses.field(default_factory=dict)
     # Staff-tier columns the public queries need (not shown, only filtered or joined on).
     structural: tuple[str, ...] = ("id",)
-    # How to find the approved rows of the people `%s`, in SQL over the approved tables.
+    # How to find the approved rows of the people `%(ids)s`, in SQL over the approved tables.
     approved_rows_sql: str = ""
     # The approved table's name when a view of the working table's name stands in front of it.
     storage: str = ""
@@ -72,7 +73,7 @@ class Projected:
 
 
 def _in_detentions(column: str) -> str:
-    return f"{column} IN (SELECT id FROM {SCHEMA}.cases_detention WHERE person_id = ANY(%s))"  # noqa: S608
+    return f"{column} IN (SELECT id FROM {SCHEMA}.cases_detention WHERE person_id = ANY(%(ids)s))"  # noqa: S608
 
 
 PROJECTED: tuple[Projected, ...] = (
@@ -80,9 +81,9 @@ PROJECTED: tuple[Projected, ...] = (
         Person,
         "pk__in",
         structural=("id", "record_state", "national_id_hash"),
-        approved_rows_sql="id = ANY(%s)",
+        approved_rows_sql="id = ANY(%(ids)s)",
     ),
-    Projected(Detention, "person__in", approved_rows_sql="person_id = ANY(%s)"),
+    Projected(Detention, "person__in", approved_rows_sql="person_id = ANY(%(ids)s)"),
     Projected(
         CustodyStay, "detention__person__in", approved_rows_sql=_in_detentions("detention_id")
     ),
@@ -101,7 +102,7 @@ PROJECTED: tuple[Projected, ...] = (
         approved_rows_sql=(
             f"release_id IN (SELECT r.id FROM {SCHEMA}.cases_release r "  # noqa: S608
             f"JOIN {SCHEMA}.cases_detention d ON d.id = r.detention_id "
-            "WHERE d.person_id = ANY(%s))"
+            "WHERE d.person_id = ANY(%(ids)s))"
         ),
     ),
     Projected(
@@ -109,14 +110,14 @@ PROJECTED: tuple[Projected, ...] = (
         "person__in",
         only={"is_public": True},
         structural=("id", "is_public"),
-        approved_rows_sql="person_id = ANY(%s)",
+        approved_rows_sql="person_id = ANY(%(ids)s)",
     ),
     Projected(
         Source,
         "person__in",
         only={"is_confidential": False},
         structural=("id", "is_confidential"),
-        approved_rows_sql="person_id = ANY(%s)",
+        approved_rows_sql="person_id = ANY(%(ids)s)",
         # Sources of no person (those of release claims, statistics' totals) are not part of
         # anyone's version: the view `approved.cases_source` shows the approved sources of
         # people and, live, the non-confidential sources of no one (SOURCES_VIEW_SQL).
@@ -136,6 +137,12 @@ def _stored_fields(model: type[models.Model]) -> list[models.Field]:
 
 def projected_columns(projected: Projected) -> list[str]:
     """The columns of the document's rows of this table (attnames: `detention_id`)."""
+    return _projected_columns(projected.label)
+
+
+@functools.cache
+def _projected_columns(label: str) -> list[str]:
+    projected = next(p for p in PROJECTED if p.label == label)
     columns = []
     for field in _stored_fields(projected.model):
         if projected.model is Person and field.attname in PERSON_SET_ON_APPROVAL:
@@ -213,14 +220,15 @@ def withdraw(person_ids: Iterable[int]) -> None:
     ids = list(person_ids)
     if not ids:
         return
+    # One statement: every part sees the rows as they were when it began, so the case rows
+    # are still found through the detentions deleted beside them.
+    deletes = [
+        f"DELETE FROM {approved_table(projected.table)} WHERE {projected.approved_rows_sql}"  # noqa: S608
+        for projected in PROJECTED
+    ]
+    parts = ", ".join(f"d{number} AS ({sql})" for number, sql in enumerate(deletes[1:]))
     with connection.cursor() as cursor:
-        # Children first: their rows are found through the detentions.
-        for projected in reversed(PROJECTED):
-            cursor.execute(
-                f"DELETE FROM {approved_table(projected.table)} "  # noqa: S608 - fixed names
-                f"WHERE {projected.approved_rows_sql}",
-                [ids],
-            )
+        cursor.execute(f"WITH {parts} {deletes[0]}", {"ids": ids})
 
 
 # The versions to write: given by id, or the latest of every published person.
@@ -262,6 +270,11 @@ def _literal(value) -> str:
     raise TypeError(f"No literal for {value!r}")
 
 
+@functools.cache
+def _insert_sql_of(label: str, versions_sql: str) -> str:
+    return _insert_sql(next(p for p in PROJECTED if p.label == label), versions_sql)
+
+
 def _insert_sql(projected: Projected, versions_sql: str) -> str:
     """Write the rows of `projected`'s table held by the versions, in one statement. A person
     row gets its derived fields from its approved episodes, written before it (cases/status.py:
@@ -269,7 +282,8 @@ def _insert_sql(projected: Projected, versions_sql: str) -> str:
     fields = _stored_fields(projected.model)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = approved_table(projected.table)
-    rows = f"jsonb_populate_recordset(NULL::{table}, v.document -> %(label)s) AS r"
+    label = _literal(projected.label)
+    rows = f"jsonb_populate_recordset(NULL::{table}, v.document -> {label}) AS r"
     if projected.model is not Person:
         values = ", ".join(_value_sql(projected, field) for field in fields)
         return (
@@ -303,15 +317,21 @@ def _write_versions(
 ) -> None:
     """Write the versions' rows into the approved tables: the case rows, then `before_people`
     (if given), then the people."""
+    params = {**params, "day": today or timezone.localdate()}
     # The derivation reads the approved episodes (unqualified names: the search path).
     with reading_approved(), connection.cursor() as cursor:
-        for projected in (*PROJECTED[1:], PROJECTED[0]):  # people last
-            if projected.model is Person and before_people is not None:
-                before_people(cursor)
-            cursor.execute(
-                _insert_sql(projected, versions_sql),
-                {**params, "label": projected.label, "day": today or timezone.localdate()},
-            )
+        cursor.execute(_case_rows_sql(versions_sql), params)
+        if before_people is not None:
+            before_people(cursor)
+        cursor.execute(_insert_sql_of(PROJECTED[0].label, versions_sql), params)
+
+
+@functools.cache
+def _case_rows_sql(versions_sql: str) -> str:
+    """The case rows of the versions (every table but the people's), in one statement."""
+    inserts = [_insert_sql(projected, versions_sql) for projected in PROJECTED[1:]]
+    parts = ", ".join(f"i{number} AS ({sql})" for number, sql in enumerate(inserts))
+    return f"WITH {parts} SELECT 1"
 
 
 def materialize(

@@ -166,6 +166,8 @@ latest AS (
 conditions_in_force AS (
     SELECT r.detention_id, bool_or(c.kind = {_quoted(ConditionKind.HOUSE_ARREST)}) AS house_arrest
     FROM cases_release r
+    JOIN cases_detention d ON d.id = r.detention_id
+    JOIN people p ON p.id = d.person_id
     JOIN cases_releasecondition c ON c.release_id = r.id
     WHERE r.verified AND c.starts_on <= %(day)s AND (c.ends_on IS NULL OR c.ends_on >= %(day)s)
     GROUP BY r.detention_id
