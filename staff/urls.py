@@ -9,4 +9,9 @@ urlpatterns = [
     path("personas/<int:pk>/historial/", views.record_history, name="history"),
     path("personas/<int:pk>/fusionar/", views.person_merge_view, name="merge"),
     path("personas/<int:pk>/<str:transition>/", views.person_transition, name="transition"),
+    path(
+        "excarcelaciones/<int:pk>/<str:transition>/",
+        views.release_transition,
+        name="release-transition",
+    ),
 ]
