@@ -4,12 +4,12 @@ import contextlib
 import datetime
 import itertools
 
-import pghistory
 from django.contrib.auth import get_user_model
 
 from cases import services
 from cases.models import Detention
 from facilities.models import Facility, FacilityKind
+from lib.audit import audit_context
 from lib.roles import VERIFICADOR
 from lib.vocabulary import VerificationLevel
 from registry.models import ConsentBasis, Person, RecordState
@@ -33,7 +33,7 @@ def facility(**fields) -> Facility:
 def as_user(user):
     """Writes inside are audited as `user`'s, as those of a request of theirs are (pghistory's
     middleware): the two-person rule reads who changed what from the audit trail."""
-    with pghistory.context(user=user.pk):
+    with audit_context(user=user.pk):
         yield
 
 
