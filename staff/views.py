@@ -173,6 +173,7 @@ def record_history(request, pk: int):
             "users": users,
             "show_private": show_private,
             "transitions": _available_transitions(request.user, person),
+            "may_merge": rules.may(request.user, "merge_person", person),
             "approval": _approval(request.user, person),
             "releases": _releases(request.user, person),
         }

@@ -63,7 +63,7 @@ def test_the_deadlock_of_issue_12_publishes(coordinador, verificador, client):
     assert "pídasela a un coordinador" not in refused.text  # he is the one refused
 
     page = verificador.get(reverse("staff:history", args=[person.pk])).text
-    assert "Pueden darla: verificador." in page
+    assert "Quién puede darla: verificador." in page
     assert "Verificar la excarcelación" in page
     release = Release.objects.get(detention__person=person)
     assert post(verificador, "staff:release-transition", release.pk, "verificar").status_code == 302
@@ -118,7 +118,7 @@ def test_the_record_page_says_who_may_approve_and_why_not(documentalista, verifi
         person = factories.person(given_names="Javier", first_surname="Tarazona")
     services.person_submit(person=person, by=documentalista.user)
     url = reverse("staff:history", args=[person.pk])
-    assert "Pueden darla: verificador." in verificador.get(url).text
+    assert "Quién puede darla: verificador." in verificador.get(url).text
     page = documentalista.get(url).text
     assert "Solo quien tenga el rol de verificador o de coordinador puede verificar" in page
 
