@@ -1,10 +1,11 @@
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from cases.models import (
@@ -20,7 +21,13 @@ from cases.models import (
     ReleaseCondition,
     Source,
 )
-from cases.services import claim_names_refresh_verified, person_refresh_status
+from cases.rules import is_checker
+from cases.services import (
+    claim_names_refresh_verified,
+    claim_verify,
+    person_refresh_status,
+    release_verify,
+)
 from lib.admin import NoOverlapFormSet, OneOpenFormSet, SafeSaveAdmin
 from lib.locking import OptimisticLockForm
 from lib.national_id import looks_like_national_id
@@ -115,7 +122,8 @@ class ReleaseInline(admin.StackedInline):
         ("verified", "verified_by", "verified_at"),
         "public_note",
     ]
-    readonly_fields = ["verified_by", "verified_at"]
+    # Verified only through cases.services.release_verify (its rule: a second person).
+    readonly_fields = ["verified", "verified_by", "verified_at"]
     show_change_link = True
     extra = 0
     max_num = 1
@@ -140,6 +148,33 @@ class DetentionForm(forms.ModelForm):
         return end_reason
 
 
+def verify_each(model_admin, request, queryset, service, keyword: str) -> None:
+    """An admin action: verify each selected fact through its service (and so its rule), and
+    say which were not verified, and why."""
+    verified = 0
+    for obj in queryset:
+        try:
+            service(**{keyword: obj}, by=request.user)
+        except PermissionDenied as error:
+            reason = str(error)
+        except ValidationError as error:
+            reason = " ".join(error.messages)
+        else:
+            verified += 1
+            continue
+        model_admin.message_user(
+            request,
+            _("%(fact)s: not verified. %(reason)s") % {"fact": obj, "reason": reason},
+            messages.WARNING,
+        )
+    if verified:
+        model_admin.message_user(
+            request,
+            ngettext("%(count)d verified.", "%(count)d verified.", verified) % {"count": verified},
+            messages.SUCCESS,
+        )
+
+
 class PersonStatusRefreshMixin:
     """Recompute the person's derived status after each save or deletion, in the transaction."""
 
@@ -152,7 +187,8 @@ class PersonStatusRefreshMixin:
         person = self.person_of(form.instance)
         if person is None:
             return  # a source of no person (a claim's): nobody's record changed
-        # For the two-person rule: editing case data makes one an editor of the record.
+        # Bookkeeping (the two-person rule reads the audit trail, cases/history.py); the save
+        # also moves the record's version on, so that a person form opened before is refused.
         person.last_edited_by = request.user
         person.save(update_fields=["last_edited_by", "updated_at"])
         person_refresh_status(person=person)
@@ -199,23 +235,15 @@ class DetentionAdmin(PersonStatusRefreshMixin, PrivateFieldsMixin, SafeSaveAdmin
         ),
     ]
 
-    def save_formset(self, request, form, formset, change) -> None:
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, Release) and instance.verified and not instance.verified_by:
-                instance.verified_by = request.user
-        formset.save_m2m()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        for instance in instances:
-            instance.save()
-
 
 @admin.register(Release)
 class ReleaseAdmin(PersonStatusRefreshMixin, SafeSaveAdmin):
     list_display = ["detention", "released_on", "kind", "verified"]
     list_filter = ["kind", "verified"]
-    readonly_fields = ["verified_by", "verified_at"]
+    # Verified only through cases.services.release_verify: the action below, or the record's
+    # page under /personal/ (which also withdraws a verification, with a reason).
+    readonly_fields = ["verified", "verified_by", "verified_at"]
+    actions = ["verify_releases"]
     autocomplete_fields = ["detention"]
     filter_horizontal = ["sources"]
 
@@ -230,10 +258,14 @@ class ReleaseAdmin(PersonStatusRefreshMixin, SafeSaveAdmin):
     def person_of(obj):
         return obj.detention.person
 
-    def save_model(self, request, obj, form, change) -> None:
-        if obj.verified and not obj.verified_by:
-            obj.verified_by = request.user
-        super().save_model(request, obj, form, change)
+    def has_verify_permission(self, request) -> bool:
+        return is_checker.test(request.user)
+
+    @admin.action(description=_("Verify the selected releases"), permissions=["verify"])
+    def verify_releases(self, request, queryset) -> None:
+        verify_each(
+            self, request, queryset.select_related("detention__person"), release_verify, "release"
+        )
 
 
 @admin.register(Charge)
@@ -250,11 +282,37 @@ class SourceAdmin(PersonStatusRefreshMixin, PrivateFieldsMixin, SafeSaveAdmin):
     autocomplete_fields = ["person"]
 
 
+class ReleaseClaimForm(forms.ModelForm):
+    class Meta:
+        model = ReleaseClaim
+        fields = "__all__"  # noqa: DJ007 - staff-only; the admin chooses the fields
+
+    def clean_verification_level(self):
+        level = self.cleaned_data.get("verification_level")
+        if level == VerificationLevel.VERIFIED and self.initial.get("verification_level") != level:
+            raise forms.ValidationError(
+                _(
+                    "A claim becomes verified through the action “Verify the selected claims”, "
+                    "by a verifier who did not record it."
+                )
+            )
+        return level
+
+
 @admin.register(ReleaseClaim)
 class ReleaseClaimAdmin(SafeSaveAdmin):
-    list_display = ["announced_on", "claimant", "claimed_count", "names_published", "named"]
+    form = ReleaseClaimForm
+    list_display = [
+        "announced_on",
+        "claimant",
+        "claimed_count",
+        "names_published",
+        "named",
+        "verification_level",
+    ]
     list_filter = ["names_published", "verification_level"]
     search_fields = ["claimant", "claimant_institution", "scope"]
+    actions = ["verify_claims"]
 
     class NameInline(PrivateFieldsMixin, admin.TabularInline):
         model = ReleaseClaimName
@@ -276,6 +334,13 @@ class ReleaseClaimAdmin(SafeSaveAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         claim_names_refresh_verified(claim=form.instance)
+
+    def has_verify_permission(self, request) -> bool:
+        return is_checker.test(request.user)
+
+    @admin.action(description=_("Verify the selected claims"), permissions=["verify"])
+    def verify_claims(self, request, queryset) -> None:
+        verify_each(self, request, queryset, claim_verify, "claim")
 
 
 # The person's page: the whole case, with its detentions, events and sources inline.

@@ -517,10 +517,6 @@ class Release(PreciseDatesMixin, models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.verified and self.verified_at is None:
-            from django.utils import timezone
-
-            self.verified_at = timezone.now()
         detention = getattr(self, "detention", None) if self.detention_id else None
         if detention and self.released_on and self.released_on < detention.arrested_on:
             raise ValidationError({"released_on": _("A release cannot come before the arrest.")})

@@ -10,13 +10,14 @@ import dataclasses
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import projection
+from cases.history import REVIEW_MARKS, review_marks
 from cases.models import (
     CustodyStay,
     Detention,
@@ -24,11 +25,13 @@ from cases.models import (
     Event,
     PublicVersion,
     Release,
+    ReleaseClaim,
     ReleaseClaimName,
     ReleaseCondition,
     Source,
     Tombstone,
 )
+from cases.rules import require
 from cases.status import derive_status
 from facilities.models import Facility
 from lib.approved import reading_approved
@@ -269,16 +272,64 @@ def release_record(
     return release
 
 
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why: the reason is kept in the history.")})
+    return reason
+
+
+def _locked_release(release: Release) -> Release:
+    return (
+        Release.objects.select_for_update().select_related("detention__person").get(pk=release.pk)
+    )
+
+
 @transaction.atomic
-def release_verify(*, release: Release, verified_by: AbstractBaseUser | None) -> Release:
-    """Mark a release verified: the detention ends and the person's status changes."""
-    release.verified = True
-    release.verified_by = verified_by
-    release.verified_at = timezone.now()
-    release.full_clean()
-    release.save(update_fields=["verified", "verified_by", "verified_at"])
-    person_refresh_status(person=release.detention.person)
+def release_verify(*, release: Release, by: AbstractBaseUser, note: str = "") -> Release:
+    """A verifier who neither recorded nor changed the release confirms it (family, lawyer,
+    document): the detention ends and the person's status changes. The only way a release
+    becomes verified."""
+    release = _locked_release(release)
+    require(by, "verify_release", release)
+    with audit_reason(note or "release verified", transition="verify_release", user=by.pk):
+        release.verified = True
+        release.verified_by = by
+        release.verified_at = timezone.now()
+        release.full_clean()
+        release.save(update_fields=["verified", "verified_by", "verified_at"])
+        person_refresh_status(person=release.detention.person)
     return release
+
+
+@transaction.atomic
+def release_unverify(*, release: Release, by: AbstractBaseUser, reason: str) -> Release:
+    """Withdraw a release's verification (it was wrong): it is a claim again, the detention
+    reopens and the person's status goes back. Same rule as verifying; a reason is required."""
+    reason = _require_reason(reason)
+    release = _locked_release(release)
+    require(by, "unverify_release", release)
+    with audit_reason(reason, transition="unverify_release", user=by.pk):
+        release.verified = False
+        release.verified_by = None
+        release.verified_at = None
+        release.full_clean()
+        release.save(update_fields=["verified", "verified_by", "verified_at"])
+        person_refresh_status(person=release.detention.person)
+    return release
+
+
+@transaction.atomic
+def claim_verify(*, claim: ReleaseClaim, by: AbstractBaseUser, note: str = "") -> ReleaseClaim:
+    """A verifier who neither recorded nor changed the claim confirms it was made as recorded
+    (its source checked). The only way a claim becomes verified; it changes no status."""
+    claim = ReleaseClaim.objects.select_for_update().get(pk=claim.pk)
+    require(by, "verify_claim", claim)
+    with audit_reason(note or "claim verified", transition="verify_claim", user=by.pk):
+        claim.verification_level = VerificationLevel.VERIFIED
+        claim.full_clean()
+        claim.save(update_fields=["verification_level"])
+    return claim
 
 
 @transaction.atomic
@@ -342,24 +393,12 @@ def refresh_statuses_with_lapsed_conditions(*, today: datetime.date | None = Non
 
 
 # The record workflow (DESIGN §4): draft → submitted → verified → published, and unpublished /
-# removed, and the merge of duplicates. Each transition is one atomic function that checks the
-# object rules (registry/rules.py), validates, writes, and leaves a reason in the audit trail.
+# removed, and the merge of duplicates. Each transition is one atomic function that checks its
+# rule (cases/rules.py), validates, writes, and leaves a reason in the audit trail.
 
 
 def _locked(person: Person) -> Person:
     return Person.objects.select_for_update().get(pk=person.pk)
-
-
-def _require(user: AbstractBaseUser, permission: str, person: Person | None = None) -> None:
-    if not user.has_perm(permission, person):
-        raise PermissionDenied(_("You are not allowed to do this with this record."))
-
-
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why: the reason is kept in the history.")})
-    return reason
 
 
 def _move(person: Person, state: str, **changes) -> Person:
@@ -376,17 +415,19 @@ def _move(person: Person, state: str, **changes) -> Person:
 def person_submit(*, person: Person, by: AbstractBaseUser, note: str = "") -> Person:
     """A documentalista hands a draft (or a corrected record) to the verifiers."""
     person = _locked(person)
-    _require(by, "registry.submit_person_rule", person)
-    with audit_reason(note or "submitted", transition="submit"):
+    require(by, "submit_person", person)
+    with audit_reason(note or "submitted", transition="submit", user=by.pk):
         return _move(person, RecordState.SUBMITTED)
 
 
 @transaction.atomic
 def person_verify(*, person: Person, by: AbstractBaseUser, note: str = "") -> Person:
-    """A verifier who neither created nor last edited the record confirms its facts."""
+    """A verifier who made none of the changes since the last verification confirms the
+    record's facts. The verification marks where the changes the next one reviews begin."""
     person = _locked(person)
-    _require(by, "registry.verify_person_rule", person)
-    with audit_reason(note or "verified", transition="verify"):
+    require(by, "verify_person", person)
+    marks = {REVIEW_MARKS: review_marks()}
+    with audit_reason(note or "verified", transition="verify", user=by.pk, **marks):
         return _move(
             person,
             RecordState.VERIFIED,
@@ -397,9 +438,10 @@ def person_verify(*, person: Person, by: AbstractBaseUser, note: str = "") -> Pe
 
 @transaction.atomic
 def person_publish(*, person: Person, by: AbstractBaseUser, note: str = "") -> Person:
-    """Make a verified record public: needs recorded consent and never a minor."""
+    """Make a verified record public, by a verifier who made none of the changes since the
+    last verification: needs recorded consent and never a minor."""
     person = _locked(person)
-    _require(by, "registry.publish_person_rule", person)
+    require(by, "publish_person", person)
     if not person.may_be_published():
         raise ValidationError(
             _(
@@ -407,7 +449,7 @@ def person_publish(*, person: Person, by: AbstractBaseUser, note: str = "") -> P
                 "minor at detention, can be published."
             )
         )
-    with audit_reason(note or "published", transition="publish"):
+    with audit_reason(note or "published", transition="publish", user=by.pk):
         person = _move(person, RecordState.PUBLISHED)
         approve_version(person=person, by=by)
         return person
@@ -418,8 +460,8 @@ def person_unpublish(*, person: Person, by: AbstractBaseUser, reason: str) -> Pe
     """Take a record off the public site at once (family request, risk); it can return."""
     reason = _require_reason(reason)
     person = _locked(person)
-    _require(by, "registry.unpublish_person_rule", person)
-    with audit_reason(reason, transition="unpublish"):
+    require(by, "unpublish_person", person)
+    with audit_reason(reason, transition="unpublish", user=by.pk):
         projection.withdraw([person.pk])
         Tombstone.objects.get_or_create(public_id=person.public_id)
         return _move(person, RecordState.UNPUBLISHED, changes_pending=False)
@@ -430,8 +472,8 @@ def person_remove(*, person: Person, by: AbstractBaseUser, reason: str) -> Perso
     """Takedown: the record leaves every public surface and its page answers 410 Gone."""
     reason = _require_reason(reason)
     person = _locked(person)
-    _require(by, "registry.remove_person_rule", person)
-    with audit_reason(reason, transition="remove"):
+    require(by, "remove_person", person)
+    with audit_reason(reason, transition="remove", user=by.pk):
         projection.withdraw([person.pk])
         Tombstone.objects.get_or_create(public_id=person.public_id)
         return _move(person, RecordState.REMOVED, changes_pending=False)
@@ -446,7 +488,7 @@ def person_merge(
     reason = _require_reason(reason)
     if survivor.pk == duplicate.pk:
         raise ValidationError(_("A record cannot be merged into itself."))
-    _require(by, "registry.merge_person_rule", survivor)
+    require(by, "merge_person", survivor)
     survivor, duplicate = _locked(survivor), _locked(duplicate)
     open_episodes = Detention.objects.filter(
         person__in=[survivor, duplicate], ended_on__isnull=True
@@ -455,7 +497,7 @@ def person_merge(
         raise ValidationError(
             _("Both records have an open detention: close or delete one of them first.")
         )
-    with audit_reason(reason, transition="merge", merged_public_id=duplicate.public_id):
+    with audit_reason(reason, transition="merge", user=by.pk, merged_public_id=duplicate.public_id):
         for model in (Detention, Event, Source, InformationSubmission):
             model.objects.filter(person=duplicate).update(person=survivor)
         ReleaseClaimName.objects.filter(person=duplicate).update(person=survivor)
@@ -555,7 +597,7 @@ def person_approve_changes(
     reviewer was shown (`projection.fingerprint`); if the record changed since, nothing is
     approved and the error says so."""
     person = _locked(person)
-    _require(by, "registry.approve_changes_rule", person)
+    require(by, "approve_changes", person)
     if projection.fingerprint(projection.document(person)) != seen:
         raise ValidationError(
             _(
@@ -564,7 +606,11 @@ def person_approve_changes(
             ),
             code="stale",
         )
-    with audit_reason(note or "changes approved", transition="approve_changes"):
+    # Like a verification, the approval marks where the changes the next review sees begin.
+    marks = {REVIEW_MARKS: review_marks()}
+    with audit_reason(
+        note or "changes approved", transition="approve_changes", user=by.pk, **marks
+    ):
         person.last_verified_at = timezone.now()
         person.save(update_fields=["last_verified_at", "updated_at"])
         return approve_version(person=person, by=by)
@@ -576,8 +622,8 @@ def person_send_back_changes(*, person: Person, by: AbstractBaseUser, reason: st
     approved version, and the editors see the reason on the review page."""
     reason = _require_reason(reason)
     person = _locked(person)
-    _require(by, "registry.send_back_changes_rule", person)
-    with audit_reason(reason, transition="send_back"):
+    require(by, "send_back_changes", person)
+    with audit_reason(reason, transition="send_back", user=by.pk):
         person.changes_sent_back = reason
         person.save(update_fields=["changes_sent_back", "updated_at"])
     return person

@@ -105,7 +105,7 @@ MIDDLEWARE = [
     # Staff see no case data until they have a confirmed second factor.
     "staff.access.RequireStaffMFAMiddleware",
     # Who did what: every write in a request carries the user and URL into the audit trail.
-    "pghistory.middleware.HistoryMiddleware",
+    "lib.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

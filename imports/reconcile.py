@@ -291,7 +291,7 @@ def list_commit(*, job: ImportJob) -> ImportJob:
             job.refresh_from_db()
             if job.state == ImportState.COMMITTED:
                 return job
-            with audit_reason(f"import #{job.pk}", import_job=job.pk):
+            with audit_reason(f"import #{job.pk}", import_job=job.pk, user=job.confirmed_by_id):
                 claim = _claim_for(job)
                 if not claim.names_published:
                     claim.names_published = True

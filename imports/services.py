@@ -531,7 +531,9 @@ def import_commit(*, job: ImportJob, by: AbstractBaseUser) -> ImportJob:
                 )
             plan = plan_rows(cleaned)
             changed = [update for update in plan.updates if update.changes()]
-            with audit_reason(f"import #{job.pk}", import_job=job.pk):
+            # The worker has no request: the audit trail (and so the two-person rule, which
+            # reads it) learns who imported from here.
+            with audit_reason(f"import #{job.pk}", import_job=job.pk, user=by.pk):
                 _insert_new(plan.new, by, progress)
                 for done, update in enumerate(changed, start=len(plan.new) + 1):
                     apply_update(update, by)

@@ -21,7 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.models import ReleaseClaim
 from imports import reconcile
@@ -200,6 +200,7 @@ def _may_commit(user, job: ImportJob) -> bool:
 
 @login_required
 @permission_required("imports.view_importjob", raise_exception=True)
+@require_safe
 def import_detail(request, pk: int):
     job = get_object_or_404(ImportJob.objects.select_related("created_by", "claim"), pk=pk)
     context = {"job": job, "may_commit": _may_commit(request.user, job)}
@@ -273,6 +274,7 @@ def _template(columns: ColumnSet, example: dict, filename: str) -> HttpResponse:
 
 @login_required
 @permission_required("imports.view_importjob", raise_exception=True)
+@require_safe
 def import_template(request):
     """The Spanish headers and one fictional example row, as CSV."""
     return _template(CASE_COLUMNS, TEMPLATE_EXAMPLE, "plantilla-importacion.csv")
@@ -280,12 +282,14 @@ def import_template(request):
 
 @login_required
 @permission_required("imports.view_importjob", raise_exception=True)
+@require_safe
 def release_list_template(request):
     return _template(RELEASE_LIST_COLUMN_SET, RELEASE_LIST_EXAMPLE, "plantilla-lista.csv")
 
 
 @login_required
 @permission_required("cases.view_releaseclaim", raise_exception=True)
+@require_safe
 def claim_reconciliation(request, pk: int):
     """How a release claim compares with the registry (staff: names of drafts included)."""
     claim = get_object_or_404(ReleaseClaim.objects.select_related("source"), pk=pk)

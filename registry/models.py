@@ -283,7 +283,8 @@ class Person(HashedNationalIdMixin, models.Model):
         db_persist=True,
     )
 
-    # The two-person rule (registry.rules) compares these with the verifier.
+    # Bookkeeping: the two-person rule reads who changed what from the audit trail
+    # (cases/history.py, cases/rules.py), which no form can skip.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -8,6 +8,8 @@ permissions, the groups offered are the three roles, and "staff" follows from ha
 superuser's account can be changed only by a superuser.
 """
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
@@ -61,3 +63,14 @@ class StaffAccountAdmin(UserAdmin):
         if user.is_staff != (has_role or user.is_superuser):
             user.is_staff = has_role or user.is_superuser
             user.save(update_fields=["is_staff"])
+
+
+# django-axes 8.3's own action "clean up expired attempts" fails outside a sign-in request
+# (jazzband/django-axes#1424: the request lacks `axes_attempt_time`), with a server error;
+# deleting the attempts (the admin's delete action) lifts a lockout.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class SignInAttemptAdmin(AccessAttemptAdmin):
+    actions = []

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cases import projection, services
+from cases import projection, rules, services
 from cases.describe import describe
 from registry.models import Person
+from staff.views import approval
 
 
 def pending_changes(person: Person) -> list[str]:
@@ -50,11 +51,10 @@ def changes_review(request, pk: int):
         raise PermissionDenied
     person = get_object_or_404(Person, pk=pk)
     services.note_public_changes(person=person)
-    may_approve = request.user.has_perm("registry.approve_changes_rule", person)
+    may_approve = rules.may(request.user, "approve_changes", person)
     error = ""
     if request.method == "POST" and "send_back" in request.POST:
-        if not request.user.has_perm("registry.send_back_changes_rule", person):
-            raise PermissionDenied
+        rules.require(request.user, "send_back_changes", person)
         try:
             services.person_send_back_changes(
                 person=person, by=request.user, reason=request.POST.get("reason", "")
@@ -65,8 +65,7 @@ def changes_review(request, pk: int):
             messages.success(request, _("The changes were sent back with your reason."))
             return redirect(reverse("staff:pending"))
     elif request.method == "POST":
-        if not may_approve:
-            raise PermissionDenied
+        rules.require(request.user, "approve_changes", person)
         try:
             version = services.person_approve_changes(
                 person=person, by=request.user, seen=request.POST.get("seen", "")
@@ -90,6 +89,7 @@ def changes_review(request, pk: int):
             "changes": pending_changes(person) if person.changes_pending else [],
             "seen": projection.fingerprint(projection.document(person)),
             "may_approve": may_approve,
+            "approval": approval(request.user, person),
             "error": error,
         },
     )

@@ -11,4 +11,9 @@ urlpatterns = [
     path("personas/<int:pk>/cambios/", review.changes_review, name="changes"),
     path("personas/<int:pk>/fusionar/", views.person_merge_view, name="merge"),
     path("personas/<int:pk>/<str:transition>/", views.person_transition, name="transition"),
+    path(
+        "excarcelaciones/<int:pk>/<str:transition>/",
+        views.release_transition,
+        name="release-transition",
+    ),
 ]

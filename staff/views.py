@@ -11,30 +11,36 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from cases import services
+from cases import rules, services
+from cases.history import changes_under_review, person_history
+from cases.models import Release
 from registry.models import Person, RecordState
 from registry.private_data import can_see_private_data, log_private_read
-from staff.history import changed_since_verification, person_history
 
 TRANSITIONS = {
-    # url word: (service, permission, needs a reason, button label)
-    "enviar": (
-        services.person_submit,
-        "registry.submit_person_rule",
-        False,
-        _("Submit for verification"),
-    ),
-    "verificar": (services.person_verify, "registry.verify_person_rule", False, _("Verify")),
-    "publicar": (services.person_publish, "registry.publish_person_rule", False, _("Publish")),
-    "despublicar": (
-        services.person_unpublish,
-        "registry.unpublish_person_rule",
+    # url word: (service, rule (cases/rules.py), needs a reason, button label)
+    "enviar": (services.person_submit, "submit_person", False, _("Submit for verification")),
+    "verificar": (services.person_verify, "verify_person", False, _("Verify")),
+    "publicar": (services.person_publish, "publish_person", False, _("Publish")),
+    "despublicar": (services.person_unpublish, "unpublish_person", True, _("Unpublish")),
+    "retirar": (services.person_remove, "remove_person", True, _("Take down")),
+}
+RELEASE_TRANSITIONS = {
+    "verificar": (services.release_verify, "verify_release", False, _("Verify the release")),
+    "anular-verificacion": (
+        services.release_unverify,
+        "unverify_release",
         True,
-        _("Unpublish"),
+        _("Withdraw the verification"),
     ),
-    "retirar": (services.person_remove, "registry.remove_person_rule", True, _("Take down")),
+}
+# The approval a record waits for, by state: the record page says who may give it.
+NEXT_APPROVAL = {
+    RecordState.SUBMITTED: ("verify_person", _("Verification")),
+    RecordState.VERIFIED: ("publish_person", _("Publication")),
+    RecordState.UNPUBLISHED: ("publish_person", _("Publication")),
 }
 
 
@@ -67,12 +73,51 @@ class MergeForm(forms.Form):
 def _available_transitions(user, person: Person) -> list[tuple[str, str]]:
     return [
         (word, label)
-        for word, (_service, permission, _reason, label) in TRANSITIONS.items()
-        if user.has_perm(permission, person)
+        for word, (_service, step, _reason, label) in TRANSITIONS.items()
+        if rules.may(user, step, person)
     ]
 
 
+def _staff_names(users) -> str:
+    return ", ".join(user.get_full_name() or user.username for user in users)
+
+
+def approval(user, person: Person) -> dict | None:
+    """Who may give the approval the record waits for and, if not the user, why not."""
+    if person.record_state == RecordState.PUBLISHED and person.changes_pending:
+        step, label = "approve_changes", _("Approval of the changes")
+    elif person.record_state in NEXT_APPROVAL:
+        step, label = NEXT_APPROVAL[person.record_state]
+    else:
+        return None
+    return {
+        "label": label,
+        "who": _staff_names(rules.who_may(step, person)),
+        "refusal": rules.refusal(user, step, person),
+    }
+
+
+def _releases(user, person: Person) -> list[dict]:
+    """The record's releases, each with what the user may do about its verification."""
+    releases = Release.objects.filter(detention__person=person).select_related("verified_by")
+    items = []
+    for release in releases.order_by("released_on", "pk"):
+        step = "unverify_release" if release.verified else "verify_release"
+        word = "anular-verificacion" if release.verified else "verificar"
+        allowed = rules.may(user, step, release)
+        items.append(
+            {
+                "release": release,
+                "action": (word, RELEASE_TRANSITIONS[word][3]) if allowed else None,
+                "refusal": None if allowed else rules.refusal(user, step, release),
+                "who": "" if release.verified else _staff_names(rules.who_may(step, release)),
+            }
+        )
+    return items
+
+
 @login_required
+@require_safe
 def verification_queue(request):
     """Submitted records, oldest first, with what changed since they were last verified.
 
@@ -93,14 +138,15 @@ def verification_queue(request):
         ).values("pgh_obj_id")
         records = records.filter(pk__in=created_by_import)
     page = Paginator(records, 25).get_page(request.GET.get("page"))
-    items = [
-        {
-            "person": person,
-            "changes": changed_since_verification(person),
-            "transitions": _available_transitions(request.user, person),
-        }
-        for person in page.object_list
-    ]
+    with rules.evaluating_together():
+        items = [
+            {
+                "person": person,
+                "changes": changes_under_review(person),
+                "transitions": _available_transitions(request.user, person),
+            }
+            for person in page.object_list
+        ]
     return render(
         request,
         "staff/queue.html",
@@ -114,6 +160,7 @@ def verification_queue(request):
 
 
 @login_required
+@require_safe
 @permission_required("registry.view_history", raise_exception=True)
 def record_history(request, pk: int):
     person = get_object_or_404(Person, pk=pk)
@@ -122,36 +169,33 @@ def record_history(request, pk: int):
     if show_private and any(change.private for entry in entries for change in entry.changes):
         log_private_read(request, person, fields=["history"])
     users = get_user_model().objects.in_bulk({entry.user_id for entry in entries if entry.user_id})
-    return render(
-        request,
-        "staff/history.html",
-        {
+    with rules.evaluating_together():
+        context = {
             "person": person,
             "entries": entries,
             "users": users,
             "show_private": show_private,
             "transitions": _available_transitions(request.user, person),
-        },
-    )
+            "may_merge": rules.may(request.user, "merge_person", person),
+            "approval": approval(request.user, person),
+            "releases": _releases(request.user, person),
+        }
+    return render(request, "staff/history.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def person_transition(request, pk: int, transition: str):
-    if transition not in TRANSITIONS:
-        raise PermissionDenied
-    service, permission, needs_reason, label = TRANSITIONS[transition]
-    person = get_object_or_404(Person, pk=pk)
-    if not request.user.has_perm(permission, person):
-        raise PermissionDenied
+def _run_transition(request, obj, person: Person, transition: tuple, kwarg: str):
+    """The form of a workflow step on `obj` (a record or one of its facts): GET shows it, POST
+    runs the service; a refused step answers 403 saying why."""
+    service, step, needs_reason, label = transition
+    rules.require(request.user, step, obj)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data["reason"]
         try:
             if needs_reason:
-                service(person=person, by=request.user, reason=reason)
+                service(**{kwarg: obj}, by=request.user, reason=reason)
             else:
-                service(person=person, by=request.user, note=reason)
+                service(**{kwarg: obj}, by=request.user, note=reason)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error("reason" if needs_reason else None, message)
@@ -167,10 +211,28 @@ def person_transition(request, pk: int, transition: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def person_transition(request, pk: int, transition: str):
+    if transition not in TRANSITIONS:
+        raise PermissionDenied
+    person = get_object_or_404(Person, pk=pk)
+    return _run_transition(request, person, person, TRANSITIONS[transition], "person")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def release_transition(request, pk: int, transition: str):
+    if transition not in RELEASE_TRANSITIONS:
+        raise PermissionDenied
+    release = get_object_or_404(Release.objects.select_related("detention__person"), pk=pk)
+    person = release.detention.person
+    return _run_transition(request, release, person, RELEASE_TRANSITIONS[transition], "release")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def person_merge_view(request, pk: int):
     survivor = get_object_or_404(Person, pk=pk)
-    if not request.user.has_perm("registry.merge_person_rule", survivor):
-        raise PermissionDenied
+    rules.require(request.user, "merge_person", survivor)
     form = MergeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -189,6 +251,7 @@ def person_merge_view(request, pk: int):
     return render(request, "staff/merge.html", {"person": survivor, "form": form})
 
 
+@require_safe
 def admin_login_redirect(request):
     """The admin has no login form of its own: staff sign in through allauth (second factor
     and lockout included), then come back."""

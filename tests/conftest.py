@@ -54,7 +54,8 @@ def issue_key(organisation: str = "Misión de la ONU", **fields) -> tuple[Partne
 
 # The personas (DESIGN §5), as healthchecks' hc/test.py has alice, bob and charlie: each is a test
 # client, and a member of staff carries the account as `.user` (browser tests sign that account
-# in). tests/registry/test_permission_matrix.py checks what each may open, page by page.
+# in). tests/registry/test_permission_matrix.py checks what each may open, page by page, and
+# tests/staff/test_write_matrix.py what each may change, URL by URL and service by service.
 
 
 @pytest.fixture
@@ -115,6 +116,17 @@ def coordinador(db):
     plus user accounts; the only one who unpublishes, takes down and merges records. The role
     groups themselves are kept by `lib.roles.ensure_roles`, not edited."""
     return signed_in(make_staff("coordinador", COORDINADOR))
+
+
+@pytest.fixture
+def superuser(db):
+    """The deployer's account (`createsuperuser`), with a second factor and no role: Django's
+    permissions all say yes to it (the whole admin), the workflow's rules (cases/rules.py) say
+    no: it neither submits, verifies, publishes nor takes down, and verifies no release."""
+    user = make_staff("superusuario")
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    return signed_in(user)
 
 
 @pytest.fixture

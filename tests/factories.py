@@ -1,11 +1,16 @@
 """Small builders for test data: explicit keyword arguments, sensible defaults."""
 
+import contextlib
 import datetime
 import itertools
+
+from django.contrib.auth import get_user_model
 
 from cases import services
 from cases.models import Detention
 from facilities.models import Facility, FacilityKind
+from lib.audit import audit_context
+from lib.roles import VERIFICADOR
 from lib.vocabulary import VerificationLevel
 from registry.models import ConsentBasis, Person, RecordState
 
@@ -24,10 +29,22 @@ def facility(**fields) -> Facility:
     return Facility.objects.create(**values)
 
 
+@contextlib.contextmanager
+def as_user(user):
+    """Writes inside are audited as `user`'s, as those of a request of theirs are (pghistory's
+    middleware): the two-person rule reads who changed what from the audit trail."""
+    with audit_context(user=user.pk):
+        yield
+
+
 def person(**fields) -> Person:
+    """A record; with `created_by`, written (and audited) as that user's."""
     values = {"given_names": "María José", "first_surname": "Pérez", "second_surname": "Rondón"}
     values.update(fields)
-    return Person.objects.create(**values)
+    if values.get("created_by") is None:
+        return Person.objects.create(**values)
+    with as_user(values["created_by"]):
+        return Person.objects.create(**values)
 
 
 def published_person(**fields) -> Person:
@@ -52,3 +69,12 @@ def approved(who: Person) -> Person:
     services.approve_version(person=who, by=None)
     who.refresh_from_db()
     return who
+
+
+def verifier():
+    """A verificadora who wrote nothing, for tests about something other than who verifies:
+    she may verify any release (cases.services.release_verify) or record."""
+    from tests.conftest import make_staff
+
+    user = get_user_model().objects.filter(username="verificadora-de-pruebas").first()
+    return user or make_staff("verificadora-de-pruebas", VERIFICADOR, second_factor=False)

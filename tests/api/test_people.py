@@ -68,7 +68,7 @@ def people():
             ),
         ),
     )
-    services.release_verify(release=release, verified_by=None)
+    services.release_verify(release=release, by=factories.verifier())
     hidden = factories.person(given_names="Jesús", first_surname="Armas", second_surname="Oculto")
     services.detention_open(person=hidden, arrested_on=D(2024, 12, 10), facility=helicoide)
     for person in (jesus, rocio, perkins, released):

@@ -199,7 +199,7 @@ def test_a_status_change_is_in_the_public_history_in_words(published_case, verif
     release = services.release_record(
         detention=detention, released_on=D(2025, 8, 1), kind="unconditional"
     )
-    services.release_verify(release=release, verified_by=verificador.user)
+    services.release_verify(release=release, by=verificador.user)
     published_case.refresh_from_db()
     assert published_case.changes_pending
     services.approve_version(person=published_case, by=verificador.user)
@@ -299,7 +299,7 @@ def test_the_calendar_moves_approved_statuses_too(verificador):
             ),
         ),
     )
-    services.release_verify(release=release, verified_by=verificador.user)
+    services.release_verify(release=release, by=verificador.user)
     services.person_refresh_status(person=person, today=D(2025, 3, 15))
     services.approve_version(person=person, by=verificador.user)
     services.refresh_statuses_with_lapsed_conditions(today=D(2025, 3, 15))

@@ -54,7 +54,7 @@ def case():
             ),
         ),
     )
-    services.release_verify(release=release, verified_by=None)
+    services.release_verify(release=release, by=factories.verifier())
     second = factories.detained(person, on=D(2025, 2, 1))
     services.custody_transfer(detention=second, facility=factories.facility(), on=D(2025, 3, 1))
     return {"person": person, "first": first, "second": second, "release": release}

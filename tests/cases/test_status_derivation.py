@@ -85,7 +85,7 @@ def test_a_reported_release_is_a_claim_and_changes_nothing_until_verified():
     detention.refresh_from_db()
     assert detention.is_open
 
-    services.release_verify(release=release, verified_by=None)
+    services.release_verify(release=release, by=factories.verifier())
     person = refreshed(person)
     assert person.current_status == PersonStatus.RELEASED
     assert person.current_facility is None
@@ -115,7 +115,7 @@ def _released_with(person, *conditions: ConditionSpec):
         kind=ReleaseKind.PRECAUTIONARY_MEASURES,
         conditions=conditions,
     )
-    services.release_verify(release=release, verified_by=None)
+    services.release_verify(release=release, by=factories.verifier())
     return detention
 
 
@@ -274,7 +274,7 @@ def test_month_precision_release_after_a_transfer_in_the_same_month():
         released_on_precision=DatePrecision.MONTH,
         kind=ReleaseKind.UNCONDITIONAL,
     )
-    services.release_verify(release=release, verified_by=None)
+    services.release_verify(release=release, by=factories.verifier())
     assert refreshed(person).current_status == PersonStatus.RELEASED
     last = detention.stays.order_by("started_on").last()
     assert (last.started_on, last.ended_on) == (D(2025, 7, 20), D(2025, 7, 20))

@@ -52,7 +52,7 @@ def registry(db):
         released_on=datetime.date(2026, 1, 8),
         kind="precautionary_measures",
     )
-    release_verify(release=release, verified_by=None)
+    release_verify(release=release, by=factories.verifier())
     for person in people.values():
         person.refresh_from_db()
     return people
@@ -154,7 +154,7 @@ def test_a_list_is_matched_confirmed_and_recorded_as_a_claim(
             released_on=datetime.date(2026, 1, 9),
             kind="amnesty",
         ),
-        verified_by=None,
+        by=factories.verifier(),
     )
     assert ReleaseClaimName.objects.get(person=registry["ana"]).verified_released
 

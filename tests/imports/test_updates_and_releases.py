@@ -190,7 +190,7 @@ def test_a_new_arrest_of_someone_released_opens_a_new_detention(documentalista, 
         release=release_record(
             detention=detention, released_on=datetime.date(2021, 1, 1), kind="unconditional"
         ),
-        verified_by=None,
+        by=factories.verifier(),
     )
     job = committed(validated(csv_bytes([row(national_id="7654321")])), documentalista.user)
     assert job.counts["updated_at_commit"] == 1

@@ -34,7 +34,7 @@ def test_home_counts_published_people_by_status_and_says_what_it_counts(client):
             services.ConditionSpec(kind=ConditionKind.TRAVEL_BAN, starts_on=D(2025, 6, 1)),
         ),
     )
-    services.release_verify(release=release, verified_by=None)
+    services.release_verify(release=release, by=factories.verifier())
     for person in (*detained, disappeared, conditional):
         factories.approved(person)
     # Unpublished records never count on a public page.

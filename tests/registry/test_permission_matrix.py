@@ -91,6 +91,18 @@ def records():
     services.person_submit(person=submitted, by=author)
     verified = make(given_names="Verificada", record_state=RecordState.VERIFIED)
     published = factories.published_person(given_names="Publicada")
+    with factories.as_user(author):
+        release = services.release_record(
+            detention=factories.detained(draft),
+            released_on=datetime.date(2025, 6, 1),
+            kind="unconditional",
+        )
+        verified_release = services.release_record(
+            detention=factories.detained(published),
+            released_on=datetime.date(2025, 6, 1),
+            kind="unconditional",
+        )
+    services.release_verify(release=verified_release, by=factories.verifier())
     import_job = ImportJob.objects.create(file="imports/x.csv", created_by=author)
     claim = ReleaseClaim.objects.create(
         announced_on=datetime.date(2026, 1, 10), claimant="Ministro", claimed_count=116
@@ -102,12 +114,15 @@ def records():
         "verified": verified,
         "published": published,
         "import_job": import_job,
+        "release": release,
+        "verified_release": verified_release,
     }
 
 
 def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
     """URL → statuses for (anonymous, documentalista, verificador, coordinador)."""
     transition = lambda person, word: reverse("staff:transition", args=[person.pk, word])  # noqa: E731
+    release = lambda fact, word: reverse("staff:release-transition", args=[fact.pk, word])  # noqa: E731
     return {
         reverse("staff:queue"): ("staff:queue", (SIGN_IN, 403, 200, 200)),
         reverse("staff:queue") + "?estado=borrador": ("staff:queue", (SIGN_IN, 200, 200, 200)),
@@ -131,6 +146,18 @@ def staff_matrix(records) -> dict[str, tuple[str, tuple[int, ...]]]:
         reverse("staff:changes", args=[records["published"].pk]): (
             "staff:changes",
             (SIGN_IN, 403, 200, 200),
+        ),
+        release(records["release"], "verificar"): (
+            "staff:release-transition",
+            (SIGN_IN, 403, 200, 200),
+        ),
+        release(records["verified_release"], "anular-verificacion"): (
+            "staff:release-transition",
+            (SIGN_IN, 403, 200, 200),
+        ),
+        release(records["release"], "inventada"): (
+            "staff:release-transition",
+            (SIGN_IN, 403, 403, 403),
         ),
         reverse("staff:merge", args=[records["draft"].pk]): (
             "staff:merge",

@@ -278,7 +278,7 @@ def test_profile_query_count_does_not_grow_with_the_timeline(client, django_asse
                 ),
             ),
         )
-        services.release_verify(release=release, verified_by=None)
+        services.release_verify(release=release, by=factories.verifier())
     for day in range(20):
         Event.objects.create(
             person=person, occurred_on=D(2019, 7, day + 1), kind="statement", is_public=True

@@ -5,6 +5,7 @@ import datetime
 from cases import services
 from cases.models import ReleaseKind
 from stats import queries
+from tests import factories
 
 
 def release(detention, on: datetime.date, *, conditions=(), precision="day", verified=True):
@@ -16,7 +17,7 @@ def release(detention, on: datetime.date, *, conditions=(), precision="day", ver
         conditions=conditions,
     )
     if verified:
-        services.release_verify(release=released, verified_by=None)
+        services.release_verify(release=released, by=factories.verifier())
     return released
 
 
