@@ -451,7 +451,7 @@ def person_publish(*, person: Person, by: AbstractBaseUser, note: str = "") -> P
         )
     with audit_reason(note or "published", transition="publish", user=by.pk):
         person = _move(person, RecordState.PUBLISHED)
-        approve_version(person=person, by=by)
+        approve_version(person=person, approved_by=by)
         return person
 
 
@@ -531,12 +531,13 @@ def note_public_changes(*, person: Person) -> bool:
 
 
 @transaction.atomic
-def approve_version(*, person: Person, by: AbstractBaseUser | None) -> PublicVersion:
+def approve_version(*, person: Person, approved_by: AbstractBaseUser | None) -> PublicVersion:
     """Make the person's working data the version the public sees: store it as the next
     immutable version and write it into the approved tables (every public surface at once).
 
-    Callers check the rule first (`person_publish`, `person_approve_changes`); this is the one
-    place that writes a version.
+    It checks no rule: it is not a step anyone takes, but what the steps that approve
+    (`person_publish`, `person_approve_changes`, after their rules) have written; this is the
+    one place that writes a version.
     """
     person = _locked(person)
     previous = person.public_versions.order_by("-number").first()
@@ -545,7 +546,7 @@ def approve_version(*, person: Person, by: AbstractBaseUser | None) -> PublicVer
         person=person,
         number=previous.number + 1 if previous else 1,
         approved_at=timezone.now(),
-        approved_by=by,
+        approved_by=approved_by,
         document=document,
         # The approved rows will derive what the working rows derive now, from the same data.
         changes=projection.changes(
@@ -613,7 +614,7 @@ def person_approve_changes(
     ):
         person.last_verified_at = timezone.now()
         person.save(update_fields=["last_verified_at", "updated_at"])
-        return approve_version(person=person, by=by)
+        return approve_version(person=person, approved_by=by)
 
 
 @transaction.atomic

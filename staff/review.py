@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import projection, rules, services
 from cases.describe import describe
@@ -33,6 +33,7 @@ def pending_changes(person: Person) -> list[str]:
 
 
 @login_required
+@require_GET
 def pending_queue(request):
     """Published records with changes waiting for a second person, oldest change first."""
     if not request.user.has_perm("registry.view_queue"):

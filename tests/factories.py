@@ -66,7 +66,7 @@ def detained(
 def approved(who: Person) -> Person:
     """The person's working data approved by a second person: what the public now sees
     (cases/projection.py). Tests of public surfaces build the case, then call this."""
-    services.approve_version(person=who, by=None)
+    services.approve_version(person=who, approved_by=None)
     who.refresh_from_db()
     return who
 

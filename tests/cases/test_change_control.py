@@ -14,6 +14,7 @@ from django.urls import reverse
 from cases import projection, services
 from cases.models import PublicVersion, Source, Tombstone
 from lib.approved import reading_approved
+from lib.audit import audit_reason
 from lib.vocabulary import PersonStatus
 from registry.models import Person
 from stats import services as stats_services
@@ -37,24 +38,23 @@ def published_case(documentalista, verificador):
         last_edited_by=documentalista.user,
     )
     factories.detained(person, on=D(2025, 3, 1), place=first)
-    services.approve_version(person=person, by=verificador.user)
+    services.approve_version(person=person, approved_by=verificador.user)
     person.refresh_from_db()
     return person
 
 
 def _edit_as(user, person: Person, *, facility) -> None:
-    """What a documentalista's edit does: a transfer and a new public source."""
+    """What an edit by `user` does, as the audit trail records it (a request's user): a
+    transfer and a new public source."""
     detention = person.detentions.get()
-    services.custody_transfer(detention=detention, facility=facility, on=D(2025, 6, 1))
-    Source.objects.create(
-        person=person,
-        kind="press",
-        title="Traslado confirmado por la familia",
-        is_confidential=False,
-    )
-    Person.objects.filter(pk=person.pk).update(last_edited_by=user)
-    person.refresh_from_db()
-    services.note_public_changes(person=person)
+    with audit_reason("Traslado informado por la familia", user=user.pk):
+        services.custody_transfer(detention=detention, facility=facility, on=D(2025, 6, 1))
+        Source.objects.create(
+            person=person,
+            kind="press",
+            title="Traslado confirmado por la familia",
+            is_confidential=False,
+        )
     person.refresh_from_db()
 
 
@@ -202,7 +202,7 @@ def test_a_status_change_is_in_the_public_history_in_words(published_case, verif
     services.release_verify(release=release, by=verificador.user)
     published_case.refresh_from_db()
     assert published_case.changes_pending
-    services.approve_version(person=published_case, by=verificador.user)
+    services.approve_version(person=published_case, approved_by=verificador.user)
     history = anonymous.get(
         reverse("public:person-versions", args=[published_case.public_id, published_case.slug])
     ).content.decode()
@@ -269,7 +269,7 @@ def test_the_projection_never_holds_a_private_value(documentalista, verificador)
         is_public=False,
         public_description=canary,
     )
-    version = services.approve_version(person=person, by=verificador.user)
+    version = services.approve_version(person=person, approved_by=verificador.user)
     assert canary not in json.dumps(version.document)
     assert "20123987" not in json.dumps(version.document)
     with connection.cursor() as cursor:
@@ -301,7 +301,7 @@ def test_the_calendar_moves_approved_statuses_too(verificador):
     )
     services.release_verify(release=release, by=verificador.user)
     services.person_refresh_status(person=person, today=D(2025, 3, 15))
-    services.approve_version(person=person, by=verificador.user)
+    services.approve_version(person=person, approved_by=verificador.user)
     services.refresh_statuses_with_lapsed_conditions(today=D(2025, 3, 15))
     with reading_approved():
         assert Person.objects.get(pk=person.pk).current_status == PersonStatus.RELEASED_CONDITIONAL

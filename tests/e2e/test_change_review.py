@@ -24,7 +24,7 @@ def test_an_edit_waits_for_review_then_the_public_sees_version_two(
         last_edited_by=documentalista.user,
     )
     factories.detained(person, on=datetime.date(2025, 2, 3))
-    services.approve_version(person=person, by=verificador.user)
+    services.approve_version(person=person, approved_by=verificador.user)
     profile = live_server.url + person.get_absolute_url()
 
     context = browser.new_context()

@@ -35,8 +35,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from api.models import Partner
-from cases import services
-from cases.models import Charge, Release, ReleaseClaim, Source
+from cases import projection, services
+from cases.models import Charge, PublicVersion, Release, ReleaseClaim, Source
 from imports.models import ImportJob, ImportState
 from lib.roles import DOCUMENTALISTA
 from lib.vocabulary import VerificationLevel
@@ -165,6 +165,21 @@ def world(
         world, record_state=RecordState.PUBLISHED, verification_level=VerificationLevel.VERIFIED
     )
     world["duplicate"] = fresh_person(world)
+    # Published, approved, then changed by the world's documentalista: changes pending review
+    # (one to approve, one to send back).
+    for key in ("changed", "changed_too"):
+        world[key] = factories.approved(
+            fresh_person(
+                world,
+                record_state=RecordState.PUBLISHED,
+                verification_level=VerificationLevel.VERIFIED,
+            )
+        )
+        with factories.as_user(author):
+            Source.objects.create(
+                person=world[key], kind="press", title="Nota nueva", is_confidential=False
+            )
+        assert services.note_public_changes(person=world[key])
     world["release"] = fresh_release(world)
     world["verified_release"] = fresh_release(world)
     services.release_verify(release=world["verified_release"], by=factories.verifier())
@@ -195,6 +210,14 @@ class Write:
     status_signed_out: int | None = None
     refused_signed_out: int = SIGN_IN
     tables: frozenset[str] = frozenset()  # what an allowed write may write without `done`
+
+
+def fingerprint_of(person: Person) -> str:
+    return projection.fingerprint(projection.document(person))
+
+
+def versions_of(person: Person) -> int:
+    return PublicVersion.objects.filter(person=person).count()
 
 
 def state(world, key: str) -> str:
@@ -271,6 +294,20 @@ WRITES = [
         done=lambda world: not Release.objects.get(pk=world["verified_release"].pk).verified,
     ),
     Write("staff:release-transition", release_step("release", "inventada"), allowed=NOBODY),
+    Write(
+        "staff:changes",
+        lambda world: reverse("staff:changes", args=[world["changed"].pk]),
+        allowed=CHECKERS,
+        data=lambda world: {"seen": fingerprint_of(world["changed"])},
+        done=lambda world: versions_of(world["changed"]) == 2,
+    ),
+    Write(
+        "staff:changes",
+        lambda world: reverse("staff:changes", args=[world["changed_too"].pk]),
+        allowed=CHECKERS,
+        data=lambda world: {"send_back": "1", "reason": "Falta la fuente del traslado"},
+        done=lambda world: bool(Person.objects.get(pk=world["changed_too"].pk).changes_sent_back),
+    ),
     # Imports are not workflow steps: model permissions decide, which a superuser passes. They
     # make drafts, which a second person verifies.
     Write(
@@ -803,6 +840,20 @@ SERVICES = {
             survivor=world["submitted"], duplicate=world["duplicate"], by=by, reason="x"
         ),
         lambda world: not Person.objects.filter(pk=world["duplicate"].pk).exists(),
+    ),
+    "person_approve_changes": (
+        CHECKERS,
+        lambda world, by: services.person_approve_changes(
+            person=world["changed"], by=by, seen=fingerprint_of(world["changed"])
+        ),
+        lambda world: versions_of(world["changed"]) == 2,
+    ),
+    "person_send_back_changes": (
+        CHECKERS,
+        lambda world, by: services.person_send_back_changes(
+            person=world["changed_too"], by=by, reason="Falta la fuente"
+        ),
+        lambda world: bool(Person.objects.get(pk=world["changed_too"].pk).changes_sent_back),
     ),
     "release_verify": (
         CHECKERS,

@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 services.person_refresh_status(person=person, touch=False)
                 refresh.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
-                services.approve_version(person=person, by=None)
+                services.approve_version(person=person, approved_by=None)
                 approve.append((time.perf_counter() - started) * 1000)
             transaction.set_rollback(True)
         p95 = percentile(approve, 0.95)
