@@ -37,7 +37,7 @@ from cases.models import (
     ReleaseCondition,
     Source,
 )
-from cases.status import DERIVED_FIELDS, DERIVED_SQL
+from cases.status import DERIVED_FIELDS, DERIVED_SQL, derived_update_sql
 from lib.approved import SCHEMA, approved_table, reading_approved
 from lib.privacy import Tier, field_tier
 from registry.models import Person, RecordState
@@ -357,22 +357,9 @@ def materialize(
 APPROVED_PEOPLE_SQL = f"SELECT id, birth_date, birth_year FROM {SCHEMA}.registry_person"  # noqa: S608
 APPROVED_REFRESH_SQL = DERIVED_SQL.format(  # noqa: S608 - fixed names; values are parameters
     people=f"{APPROVED_PEOPLE_SQL} WHERE id = ANY(%(person_ids)s) OR %(everyone)s"
-) + (
-    f"""
-UPDATE {SCHEMA}.registry_person AS t
-SET current_status = derived.current_status,
-    current_facility_id = derived.current_facility_id,
-    detained_since = derived.detained_since,
-    detained_since_precision = derived.detained_since_precision,
-    minor_at_detention = derived.minor_at_detention,
-    updated_at = CASE WHEN %(touch)s THEN %(now)s ELSE t.updated_at END
-FROM derived
-WHERE t.id = derived.person_id
-    AND (t.current_status, t.current_facility_id, t.detained_since, t.detained_since_precision,
-        t.minor_at_detention)
-    IS DISTINCT FROM (derived.current_status, derived.current_facility_id,
-        derived.detained_since, derived.detained_since_precision, derived.minor_at_detention)
-"""  # noqa: S608 - fixed names; values are parameters
+) + derived_update_sql(
+    f"{SCHEMA}.registry_person",
+    "updated_at = CASE WHEN %(touch)s THEN %(now)s ELSE t.updated_at END",
 )
 
 

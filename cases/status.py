@@ -241,25 +241,30 @@ PEOPLE_BY_ID_SQL = (
     "SELECT id, birth_date, birth_year FROM registry_person WHERE id = ANY(%(person_ids)s)"
 )
 
-# Only rows whose values change are written, and those as a save writes them: a new version,
-# updated now.
-REFRESH_SQL = DERIVED_SQL.format(people=PEOPLE_BY_ID_SQL) + (
-    """
-UPDATE registry_person AS t
+
+def derived_update_sql(table: str, bookkeeping: str) -> str:
+    """UPDATE `table` (registry_person or its approved copy) from `derived`: only the rows whose
+    derived values change, with `bookkeeping` (more SET assignments) on those rows."""
+    return f"""
+UPDATE {table} AS t
 SET current_status = derived.current_status,
     current_facility_id = derived.current_facility_id,
     detained_since = derived.detained_since,
     detained_since_precision = derived.detained_since_precision,
     minor_at_detention = derived.minor_at_detention,
-    version = t.version + 1,
-    updated_at = %(now)s
+    {bookkeeping}
 FROM derived
 WHERE t.id = derived.person_id
     AND (t.current_status, t.current_facility_id, t.detained_since, t.detained_since_precision,
         t.minor_at_detention)
     IS DISTINCT FROM (derived.current_status, derived.current_facility_id,
         derived.detained_since, derived.detained_since_precision, derived.minor_at_detention)
-"""
+"""  # noqa: S608 - fixed names; values are parameters
+
+
+# Rows are written as a save writes them: a new version, updated now.
+REFRESH_SQL = DERIVED_SQL.format(people=PEOPLE_BY_ID_SQL) + derived_update_sql(
+    "registry_person", "version = t.version + 1, updated_at = %(now)s"
 )
 
 

@@ -20,8 +20,11 @@ def jesus(transactional_db):
     services.detention_open(
         person=person, arrested_on=datetime.date(2024, 12, 10), facility=helicoide
     )
-    factories.published_person(given_names="María", first_surname="Pérez", second_surname="Rondón")
-    return person
+    other = factories.published_person(
+        given_names="María", first_surname="Pérez", second_surname="Rondón"
+    )
+    factories.approved(other)
+    return factories.approved(person)
 
 
 def test_search_with_accents_dropped_and_a_typo_then_profile_then_english(

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from cases import services
 from cases.models import ConditionKind, ReleaseClaim
 from cases.services import ConditionSpec
+from registry.models import Person
 from stats import services as stats_services
 from stats.models import ExternalTotal
 from tests import factories
@@ -41,6 +42,8 @@ def history(transactional_db):
     services.detention_open(
         person=factories.published_person(), arrested_on=D(2025, 9, 1), whereabouts_unknown=True
     )
+    for person in Person.objects.published():
+        factories.approved(person)  # what the public, and so the statistics, count
     ReleaseClaim.objects.create(announced_on=D(2025, 6, 5), claimant="Vocero", claimed_count=30)
     ReleaseClaim.objects.create(
         announced_on=D(2025, 8, 1), claimant="Ministro", claimed_count=12, names_published=True
