@@ -3,13 +3,19 @@ environment (see `.env.example`). Development defaults are safe for a laptop, ne
 production sets DEBUG=false and real secrets.
 """
 
+import sys
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from lib.production_secrets import DEVELOPMENT_LEGACY_SALT, development_secret, require_secrets
+from lib.production_secrets import (
+    DEVELOPMENT_LEGACY_SALT,
+    development_secret,
+    is_offline_command,
+    require_secrets,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,17 +23,22 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# `makemigrations` and the translation commands need no secret (lib/production_secrets.py).
+OFFLINE_COMMAND = is_offline_command(sys.argv)
 # Secrets, one per purpose (lib/production_secrets.py, docs/deployment.md). With DEBUG on, the
 # public development values stand in for those the environment does not give; with DEBUG off,
 # settings refuse to load (below) without real ones.
 # Signs sessions, CSRF tokens and password-reset links; the fallbacks (comma-separated) keep
 # what older keys signed valid while a new key is rolled out.
-SECRET_KEY = env.str("SECRET_KEY", default=development_secret("SECRET_KEY", debug=DEBUG))
+SECRET_KEY = env.str(
+    "SECRET_KEY", default=development_secret("SECRET_KEY", debug=DEBUG, offline=OFFLINE_COMMAND)
+)
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 # Encrypts the encrypted fields (lib/encryption.py), a Fernet key; the fallbacks (comma-separated)
 # still decrypt what `manage.py rotate_keys` has not re-encrypted under the current key yet.
 FIELD_ENCRYPTION_KEY = env.str(
-    "FIELD_ENCRYPTION_KEY", default=development_secret("FIELD_ENCRYPTION_KEY", debug=DEBUG)
+    "FIELD_ENCRYPTION_KEY",
+    default=development_secret("FIELD_ENCRYPTION_KEY", debug=DEBUG, offline=OFFLINE_COMMAND),
 )
 FIELD_ENCRYPTION_KEY_FALLBACKS = env.list("FIELD_ENCRYPTION_KEY_FALLBACKS", default=[])
 # Only for data written before FIELD_ENCRYPTION_KEY existed, under keys derived from SECRET_KEY
@@ -38,7 +49,8 @@ FIELD_ENCRYPTION_LEGACY_SALTS = env.list(
 )
 # Key for the keyed hash (HMAC-SHA256) of national id numbers, used for exact look-up.
 NATIONAL_ID_HASH_KEY = env.str(
-    "NATIONAL_ID_HASH_KEY", default=development_secret("NATIONAL_ID_HASH_KEY", debug=DEBUG)
+    "NATIONAL_ID_HASH_KEY",
+    default=development_secret("NATIONAL_ID_HASH_KEY", debug=DEBUG, offline=OFFLINE_COMMAND),
 )
 if not DEBUG:
     # Production stops here, in every process (gunicorn, Celery, manage.py), naming each

@@ -17,6 +17,7 @@ and beat, and every `manage.py` command stop at once, naming every problem. The 
 configuration is not fit to deploy).
 """
 
+import secrets
 from collections.abc import Mapping
 
 from cryptography.fernet import Fernet
@@ -46,9 +47,25 @@ SINGLE_SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "NATIONAL_ID_HASH_KEY")
 FERNET_KEYS = ("FIELD_ENCRYPTION_KEY", "FIELD_ENCRYPTION_KEY_FALLBACKS")
 
 
-def development_secret(name: str, *, debug: bool) -> str:
-    """The default of secret `name`: the public development value with DEBUG on, none off."""
-    return DEVELOPMENT_SECRETS[name] if debug else ""
+# Commands that only write the repository's own files (migrations, translation catalogues) from
+# the code: they read no data and sign nothing, so they run without the production secrets.
+OFFLINE_COMMANDS = frozenset({"makemigrations", "makemessages", "compilemessages"})
+
+
+def is_offline_command(argv: list[str]) -> bool:
+    return len(argv) > 1 and argv[0].endswith("manage.py") and argv[1] in OFFLINE_COMMANDS
+
+
+def development_secret(name: str, *, debug: bool, offline: bool = False) -> str:
+    """The default of secret `name`: the public development value with DEBUG on; with DEBUG
+    off, none, or for an offline command a throwaway value made now (it protects nothing)."""
+    if debug:
+        return DEVELOPMENT_SECRETS[name]
+    if offline:
+        if name in FERNET_KEYS:
+            return Fernet.generate_key().decode()
+        return secrets.token_urlsafe(50)
+    return ""
 
 
 def is_fernet_key(value: str) -> bool:

@@ -47,6 +47,16 @@ def test_check_deploy_fails_without_the_secrets_and_names_each():
         assert f"{name} is not set" in result.stderr
 
 
+def test_commands_that_only_write_the_repository_files_need_no_secret():
+    # A checkout with no secrets can still check its migrations (CI, the hook, a newcomer);
+    # anything that reads data or serves still refuses (above).
+    result = manage("manage.py", "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    refused = manage("manage.py", "migrate", "--plan")
+    assert refused.returncode != 0 and "ImproperlyConfigured" in refused.stderr
+
+
 def test_the_development_values_are_refused_in_production():
     result = manage("manage.py", "check", **DEVELOPMENT_SECRETS)
     assert result.returncode != 0
